@@ -1,0 +1,56 @@
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+
+#include "commands.h"
+
+using namespace Nocturne::App;
+
+namespace {
+void printUsage(FILE *out)
+{
+    std::fputs("usage: nocturne-engine <command> [options]\n"
+               "\n"
+               "commands:\n"
+               "  replay    replay a built-in or custom scenario through the engine and print a summary\n"
+               "  version   print the version\n"
+               "\n"
+               "Run 'nocturne-engine <command> --help' for a command's options.\n",
+               out);
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("nocturne"));
+    QCoreApplication::setOrganizationName(QStringLiteral("nocturne"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(NOCTURNE_VERSION));
+
+    QStringList args = QCoreApplication::arguments();
+    args.removeFirst();
+    if (args.isEmpty() || args.front() == QStringLiteral("--help") || args.front() == QStringLiteral("-h")) {
+        printUsage(args.isEmpty() ? stderr : stdout);
+        return args.isEmpty() ? 2 : 0;
+    }
+    const std::map<QString, std::function<int(const QStringList &)>> commands = {
+        {QStringLiteral("replay"), runReplay},
+        {QStringLiteral("version"), runVersion},
+    };
+    auto it = commands.find(args.front());
+    if (it == commands.end()) {
+        std::fprintf(stderr, "nocturne-engine: unknown command '%s'\n\n", qPrintable(args.front()));
+        printUsage(stderr);
+        return 2;
+    }
+    // Exceptions stop here: a crash report is worse than a message and a non-zero exit.
+    try {
+        return it->second(args);
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "nocturne-engine: internal error: %s\n", e.what());
+        return 70;
+    }
+}

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/clock.h"
+
+namespace Nocturne::Engine {
+
+enum class LogLevel : std::uint8_t { Trace, Debug, Info, Warn, Error, Fatal };
+const char *logLevelName(LogLevel level);
+LogLevel parseLogLevel(const std::string &text); // unknown text → Info
+
+struct LogRecord {
+    Timestamp ts = 0;
+    std::string source; // entity or feed the line came from
+    LogLevel level = LogLevel::Info;
+    std::string message;
+};
+
+struct SpanRecord {
+    std::uint64_t traceId = 0;
+    std::uint64_t spanId = 0;
+    std::uint64_t parentSpanId = 0; // 0: root span
+    std::string service;
+    std::string operation;
+    std::string peer; // callee entity for client spans to caches, databases and queues
+    Timestamp start = 0;
+    Duration duration = 0;
+    bool error = false;
+};
+
+// A discrete record for the event store: deploys, alerts, notes, later audit entries.
+struct EventRecord {
+    std::int64_t id = 0; // assigned by the event store
+    Timestamp ts = 0;
+    std::string kind;     // "deploy", "alert", "note", …
+    std::string entity;
+    std::string severity; // "info", "warning", "critical"
+    std::string title;
+    std::string attributes; // JSON object text
+    std::string source;     // "scenario:shop", "alertmanager", …
+};
+
+} // namespace Nocturne::Engine

@@ -1,0 +1,236 @@
+#include "engine.h"
+
+#include <chrono>
+
+#include "runtime/scenario_replayer.h"
+#include "scenario/signal_generator.h"
+#include "storage/event_store.h"
+
+namespace Nocturne::Engine {
+
+const char *feedStateName(FeedState state)
+{
+    switch (state) {
+    case FeedState::Connecting: return "connecting";
+    case FeedState::Healthy: return "healthy";
+    case FeedState::Degraded: return "degraded";
+    case FeedState::Down: return "down";
+    case FeedState::Finished: return "finished";
+    }
+    return "unknown";
+}
+
+struct Engine::FeedCounters {
+    FeedStatus status;
+    std::uint64_t samplesAtLastRate = 0;
+    Timestamp lastRateWall = 0;
+};
+
+Engine::Engine()
+    : Engine(Options{})
+{
+}
+
+Engine::Engine(Options options)
+    : m_options(std::move(options))
+    , m_store(m_options.store)
+    , m_logs(m_options.logCapacity)
+    , m_spans(m_options.spanCapacity)
+{
+    if (!m_options.eventDatabase.empty()) {
+        auto store = EventStore::open(m_options.eventDatabase);
+        if (store)
+            m_eventStore = std::move(*store);
+        // A missing event database degrades the engine (no persistence) but must not stop it; the feed list says so.
+        else
+            setFeedState("storage:events", FeedState::Down, store.error().toString());
+    }
+    publishNow();
+    m_publisher = std::jthread([this](std::stop_token stop) { publisherLoop(stop); });
+}
+
+Engine::~Engine()
+{
+    m_publisher.request_stop();
+    if (m_publisher.joinable())
+        m_publisher.join();
+    stop();
+}
+
+Status Engine::loadScenario(Scenario scenario)
+{
+    if (m_replayer)
+        return makeError(ErrorCode::InvalidArgument, "a scenario is already running", scenario.name);
+    m_scenario = std::make_unique<Scenario>(std::move(scenario));
+    m_clock.set(m_scenario->start);
+    m_health = std::make_unique<HealthEvaluator>(m_scenario->estate, m_store);
+    return {};
+}
+
+Status Engine::startReplay(ReplayOptions options)
+{
+    if (!m_scenario)
+        return makeError(ErrorCode::InvalidArgument, "no scenario loaded");
+    if (m_replayer)
+        return makeError(ErrorCode::InvalidArgument, "replay already started", m_scenario->name);
+    if (options.speed < 0)
+        return makeError(ErrorCode::InvalidArgument, "speed must be ≥ 0 (0 = as fast as possible)");
+    SignalGenerator generator(*m_scenario);
+    std::vector<SeriesId> ids;
+    ids.reserve(generator.series().size());
+    {
+        std::lock_guard lock(m_publishMutex); // the health evaluator is read by the publisher
+        for (const GeneratedSeries &s : generator.series()) {
+            const SeriesId id = m_store.intern(s.key);
+            ids.push_back(id);
+            m_health->addSeries(m_scenario->estate.entities[s.entity].id, s.key.name, id);
+        }
+    }
+    ScenarioReplayer::Options replay;
+    replay.speed = options.speed;
+    replay.from = m_scenario->start - options.history;
+    replay.liveFrom = m_scenario->start;
+    replay.until = options.duration > 0 ? m_scenario->start + options.duration : 0;
+    replay.injectFaults = options.injectFaults;
+    m_speed.store(options.speed);
+    m_clock.set(replay.from);
+    m_replayer = std::make_unique<ScenarioReplayer>(*this, *m_scenario, std::move(ids), replay);
+    m_replayer->start();
+    return {};
+}
+
+void Engine::stop()
+{
+    if (m_replayer)
+        m_replayer->stop();
+}
+
+void Engine::waitForReplay()
+{
+    if (m_replayer)
+        m_replayer->wait();
+}
+
+bool Engine::replayFinished() const
+{
+    return m_replayer && m_replayer->finished();
+}
+
+Engine::FeedCounters &Engine::feed(const std::string &name)
+{
+    for (auto &f : m_feeds) {
+        if (f->status.name == name)
+            return *f;
+    }
+    m_feeds.push_back(std::make_unique<FeedCounters>());
+    m_feeds.back()->status.name = name;
+    return *m_feeds.back();
+}
+
+void Engine::ingestSamples(std::span<const SampleRef> samples, const std::string &feedName)
+{
+    const std::size_t stored = m_store.appendBatch(samples);
+    std::lock_guard lock(m_feedsMutex);
+    FeedCounters &f = feed(feedName);
+    f.status.samples += stored;
+    f.status.rejected += samples.size() - stored;
+    f.status.lastDataWall = m_wallClock.now();
+}
+
+void Engine::ingestLogs(std::span<const LogRecord> logs, const std::string &feedName)
+{
+    if (logs.empty())
+        return;
+    m_logs.append(logs.begin(), logs.end());
+    for (const LogRecord &log : logs) {
+        if (log.level >= LogLevel::Warn)
+            m_recentProblems.append(log);
+    }
+    std::lock_guard lock(m_feedsMutex);
+    feed(feedName).status.logs += logs.size();
+}
+
+void Engine::ingestSpans(std::span<const SpanRecord> spans, const std::string &feedName)
+{
+    if (spans.empty())
+        return;
+    m_spans.append(spans.begin(), spans.end());
+    std::lock_guard lock(m_feedsMutex);
+    feed(feedName).status.spans += spans.size();
+}
+
+void Engine::ingestEvents(std::span<const EventRecord> events, const std::string &)
+{
+    for (const EventRecord &event : events) {
+        m_recentEvents.append(event);
+        if (m_eventStore)
+            m_eventStore->append(event);
+    }
+}
+
+void Engine::setFeedState(const std::string &feedName, FeedState state, std::string lastError)
+{
+    std::lock_guard lock(m_feedsMutex);
+    FeedCounters &f = feed(feedName);
+    f.status.state = state;
+    if (!lastError.empty())
+        f.status.lastError = std::move(lastError);
+}
+
+SnapshotPtr Engine::publishNow()
+{
+    std::lock_guard lock(m_publishMutex);
+    const auto started = std::chrono::steady_clock::now();
+    auto snapshot = std::make_shared<EngineSnapshot>();
+    snapshot->version = ++m_version;
+    snapshot->publishedWall = m_wallClock.now();
+    snapshot->simTime = m_clock.now();
+    snapshot->speed = m_speed.load();
+    snapshot->scenario = m_scenario ? m_scenario->name : std::string();
+    {
+        std::lock_guard feedsLock(m_feedsMutex);
+        for (auto &f : m_feeds) {
+            const Timestamp now = snapshot->publishedWall;
+            if (f->lastRateWall == 0) {
+                f->lastRateWall = now;
+                f->samplesAtLastRate = f->status.samples;
+            } else if (now - f->lastRateWall >= kSecond) {
+                f->status.samplesPerSecond = double(f->status.samples - f->samplesAtLastRate) * double(kSecond)
+                                           / double(now - f->lastRateWall);
+                f->lastRateWall = now;
+                f->samplesAtLastRate = f->status.samples;
+            }
+            snapshot->feeds.push_back(f->status);
+        }
+    }
+    snapshot->store = m_store.stats();
+    snapshot->logCount = m_logs.total();
+    snapshot->spanCount = m_spans.total();
+    snapshot->eventCount = m_recentEvents.total();
+    if (m_health && (snapshot->publishedWall - m_lastHealthWall >= m_options.healthInterval || m_lastHealth.empty())) {
+        m_lastHealth = m_health->evaluate(snapshot->simTime);
+        m_lastHealthWall = snapshot->publishedWall;
+    }
+    snapshot->health = m_lastHealth;
+    snapshot->recentEvents = m_recentEvents.latest(50);
+    snapshot->recentProblems = m_recentProblems.latest(50);
+    snapshot->publishMillis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    SnapshotPtr published = std::move(snapshot);
+    m_snapshot.store(published, std::memory_order_release);
+    return published;
+}
+
+void Engine::publisherLoop(std::stop_token stop)
+{
+    std::mutex sleepMutex;
+    std::condition_variable_any wake;
+    while (!stop.stop_requested()) {
+        std::unique_lock lock(sleepMutex);
+        wake.wait_for(lock, stop, std::chrono::nanoseconds(m_options.publishInterval), [] { return false; });
+        if (stop.stop_requested())
+            break;
+        publishNow();
+    }
+}
+
+} // namespace Nocturne::Engine

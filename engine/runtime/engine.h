@@ -1,0 +1,111 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "model/bounded_buffer.h"
+#include "model/health_evaluator.h"
+#include "model/series_store.h"
+#include "runtime/engine_snapshot.h"
+#include "scenario/scenario.h"
+
+namespace Nocturne::Engine {
+
+class EventStore;
+class ScenarioReplayer;
+
+// The engine runtime: owns the stores, the feeds (for now the scenario replayer) and the snapshot publisher thread.
+// Thread model: feeds write through ingest*(); the publisher builds an EngineSnapshot every `publishInterval` and swaps
+// it in atomically; views read snapshot() without locks and query the stores from worker threads.
+class Engine
+{
+public:
+    struct Options {
+        SeriesStore::Options store;
+        std::size_t logCapacity = 200'000;
+        std::size_t spanCapacity = 100'000;
+        Duration publishInterval = 100 * kMillisecond; // ≤ 10 Hz
+        Duration healthInterval = kSecond;
+        std::string eventDatabase; // empty: no persistent event store
+    };
+
+    Engine();
+    explicit Engine(Options options);
+    ~Engine();
+    Engine(const Engine &) = delete;
+    Engine &operator=(const Engine &) = delete;
+
+    // Attaches a scenario (the engine keeps its own copy) and prepares its series; call before start().
+    Status loadScenario(Scenario scenario);
+    const Scenario *scenario() const { return m_scenario.get(); }
+
+    struct ReplayOptions {
+        double speed = 1.0;        // simulated seconds per wall second; 0 = as fast as possible
+        Duration history = 0;      // generated as fast as possible before live pacing begins
+        Duration duration = 0;     // 0 = until stop(); otherwise stops at start + duration
+        bool injectFaults = true;
+    };
+    Status startReplay(ReplayOptions options);
+    void stop();
+    // Blocks until the replay reaches its end (duration > 0) or stop() is called.
+    void waitForReplay();
+    bool replayFinished() const;
+
+    // Feed entry points (thread-safe).
+    void ingestSamples(std::span<const SampleRef> samples, const std::string &feed);
+    void ingestLogs(std::span<const LogRecord> logs, const std::string &feed);
+    void ingestSpans(std::span<const SpanRecord> spans, const std::string &feed);
+    void ingestEvents(std::span<const EventRecord> events, const std::string &feed);
+    void setFeedState(const std::string &feed, FeedState state, std::string lastError = {});
+
+    SnapshotPtr snapshot() const { return m_snapshot.load(std::memory_order_acquire); }
+    // Builds and publishes a snapshot now (the publisher thread does this periodically).
+    SnapshotPtr publishNow();
+
+    const SeriesStore &store() const { return m_store; }
+    SeriesStore &store() { return m_store; }
+    const BoundedBuffer<LogRecord> &logs() const { return m_logs; }
+    const BoundedBuffer<SpanRecord> &spans() const { return m_spans; }
+    EventStore *events() const { return m_eventStore.get(); }
+    const Clock &clock() const { return m_clock; }
+    ManualClock &simulationClock() { return m_clock; }
+
+private:
+    struct FeedCounters;
+    FeedCounters &feed(const std::string &name); // caller holds m_feedsMutex
+    void publisherLoop(std::stop_token stop);
+
+    Options m_options;
+    SeriesStore m_store;
+    BoundedBuffer<LogRecord> m_logs;
+    BoundedBuffer<SpanRecord> m_spans;
+    BoundedBuffer<EventRecord> m_recentEvents{200};
+    BoundedBuffer<LogRecord> m_recentProblems{200};
+    std::unique_ptr<EventStore> m_eventStore;
+    std::unique_ptr<Scenario> m_scenario;
+    std::unique_ptr<HealthEvaluator> m_health;
+    std::unique_ptr<ScenarioReplayer> m_replayer;
+    ManualClock m_clock;
+    SystemClock m_wallClock;
+    std::atomic<double> m_speed{1.0};
+
+    mutable std::mutex m_feedsMutex;
+    std::vector<std::unique_ptr<FeedCounters>> m_feeds; // guarded by m_feedsMutex
+
+    std::mutex m_publishMutex;                     // serialises snapshot building
+    std::vector<EntityHealth> m_lastHealth;        // guarded by m_publishMutex
+    Timestamp m_lastHealthWall = 0;                // guarded by m_publishMutex
+    std::uint64_t m_version = 0;                   // guarded by m_publishMutex
+    std::atomic<std::shared_ptr<const EngineSnapshot>> m_snapshot;
+    std::jthread m_publisher;
+};
+
+} // namespace Nocturne::Engine

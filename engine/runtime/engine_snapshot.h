@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/health_evaluator.h"
+#include "model/records.h"
+#include "model/series_store.h"
+
+namespace Nocturne::Engine {
+
+enum class FeedState { Connecting, Healthy, Degraded, Down, Finished };
+const char *feedStateName(FeedState state);
+
+struct FeedStatus {
+    std::string name;  // "scenario:shop", later "kafka:otlp_metrics", "prometheus:…"
+    FeedState state = FeedState::Connecting;
+    double samplesPerSecond = 0; // wall-clock rate over the last second
+    std::uint64_t samples = 0;
+    std::uint64_t logs = 0;
+    std::uint64_t spans = 0;
+    std::uint64_t rejected = 0;
+    std::string lastError;
+    Timestamp lastDataWall = 0; // wall-clock time of the last accepted batch
+};
+
+// What views need, published by the engine at ≤ 10 Hz as an immutable value. Views hold a shared_ptr to one and
+// never touch engine state directly.
+struct EngineSnapshot {
+    std::uint64_t version = 0;
+    Timestamp publishedWall = 0;
+    Timestamp simTime = 0;       // the engine's notion of "now" (simulated during replay)
+    double speed = 1.0;          // replay speed; 0 = as fast as possible
+    std::string scenario;
+    std::vector<FeedStatus> feeds;
+    SeriesStoreStats store;
+    std::uint64_t logCount = 0;
+    std::uint64_t spanCount = 0;
+    std::uint64_t eventCount = 0;
+    std::vector<EntityHealth> health;
+    std::vector<EventRecord> recentEvents; // newest last
+    std::vector<LogRecord> recentProblems; // WARN and above, newest last
+    double publishMillis = 0;              // time taken to build this snapshot
+};
+
+using SnapshotPtr = std::shared_ptr<const EngineSnapshot>;
+
+} // namespace Nocturne::Engine

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/result.h"
+#include "model/records.h"
+
+struct sqlite3;
+
+namespace Nocturne::Engine {
+
+// Discrete records (deploys, alerts, notes, later audit) in SQLite. One writer thread owns the write connection and
+// commits queued records in batches; readers use their own connection (WAL lets them run while the writer commits).
+// The schema is versioned with PRAGMA user_version and upgraded in place by ordered migrations.
+class EventStore
+{
+public:
+    static constexpr int kSchemaVersion = 2;
+
+    struct Query {
+        Timestamp from = 0;
+        Timestamp to = INT64_MAX;
+        std::string kind;   // empty: any
+        std::string entity; // empty: any
+        std::size_t limit = 1000;
+    };
+
+    ~EventStore();
+    EventStore(const EventStore &) = delete;
+    EventStore &operator=(const EventStore &) = delete;
+
+    // Opens (creating or migrating) the database at `path`. ":memory:" is not supported (two connections).
+    static Result<std::unique_ptr<EventStore>> open(const std::string &path);
+    // Where the console keeps its database unless told otherwise: QStandardPaths' AppDataLocation/events.sqlite.
+    static std::string defaultPath();
+
+    // Queues a record for the writer thread; never blocks on disk.
+    void append(EventRecord record);
+    // Blocks until everything queued before this call is committed; returns the writer's last error, if any.
+    Status flush();
+
+    Result<std::vector<EventRecord>> query(const Query &query) const;
+    Result<std::int64_t> count() const;
+    int schemaVersion() const { return m_schemaVersion; }
+    const std::string &path() const { return m_path; }
+
+private:
+    explicit EventStore(std::string path);
+    Status openConnections();
+    void writerLoop(std::stop_token stop);
+    Status writeBatch(std::vector<EventRecord> &batch);
+
+    std::string m_path;
+    int m_schemaVersion = 0;
+    sqlite3 *m_writeDb = nullptr; // used by the writer thread only (and by open before it starts)
+    sqlite3 *m_readDb = nullptr;  // guarded by m_readMutex
+    mutable std::mutex m_readMutex;
+
+    std::mutex m_queueMutex;
+    std::condition_variable_any m_queueChanged;
+    std::deque<EventRecord> m_queue; // guarded by m_queueMutex
+    std::uint64_t m_enqueued = 0;    // guarded by m_queueMutex
+    std::uint64_t m_committed = 0;   // guarded by m_queueMutex
+    std::optional<Error> m_lastError; // guarded by m_queueMutex
+    std::jthread m_writer;
+};
+
+// The ordered schema migrations; exposed so tests can build an old database and upgrade it.
+// migrationSql(v) upgrades from version v-1 to v.
+const char *eventStoreMigrationSql(int version);
+
+} // namespace Nocturne::Engine
