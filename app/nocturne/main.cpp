@@ -1,0 +1,142 @@
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QImage>
+#include <QSettings>
+#include <QTimer>
+
+#include <cmath>
+#include <cstdio>
+
+#include "runtime/engine.h"
+#include "scenario/scenario_library.h"
+#include "shell/main_window.h"
+#include "shell/snapshot_hub.h"
+#include "shell/view_registry.h"
+#include "storage/event_store.h"
+#include "theme/theme.h"
+
+using namespace Nocturne;
+
+namespace {
+
+int fail(const QString &message)
+{
+    std::fprintf(stderr, "nocturne: %s\n", qPrintable(message));
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("nocturne"));
+    QApplication::setOrganizationName(QStringLiteral("nocturne"));
+    QApplication::setApplicationVersion(QStringLiteral(NOCTURNE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Nocturne operations console (embedded engine, built-in demo scenarios)."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOption({QStringLiteral("scenario"), QStringLiteral("Built-in scenario (shop, gpu-cluster) or a scenario .yaml file."),
+                      QStringLiteral("name"), QStringLiteral("shop")});
+    parser.addOption({QStringLiteral("speed"), QStringLiteral("Replay speed: simulated seconds per second, or 'max'."),
+                      QStringLiteral("N"), QStringLiteral("20")});
+    parser.addOption({QStringLiteral("history"), QStringLiteral("Simulated history to load before live replay (e.g. 30m)."),
+                      QStringLiteral("duration"), QStringLiteral("30m")});
+    parser.addOption({QStringLiteral("seed"), QStringLiteral("Override the scenario seed."), QStringLiteral("seed")});
+    parser.addOption({QStringLiteral("no-faults"), QStringLiteral("Replay without injected faults.")});
+    parser.addOption({QStringLiteral("theme"), QStringLiteral("dark or light."), QStringLiteral("theme")});
+    parser.addOption({QStringLiteral("events-db"), QStringLiteral("Event database file (default: the user's data directory)."),
+                      QStringLiteral("file")});
+    parser.addOption({QStringLiteral("screenshot"), QStringLiteral("Render the window to this PNG after --after seconds and exit."),
+                      QStringLiteral("file")});
+    parser.addOption({QStringLiteral("after"), QStringLiteral("Seconds of replay before --screenshot."), QStringLiteral("seconds"),
+                      QStringLiteral("5")});
+    parser.addOption({QStringLiteral("size"), QStringLiteral("Window size for --screenshot, WxH."), QStringLiteral("WxH"),
+                      QStringLiteral("1600x1000")});
+    parser.process(app);
+
+    // Engine first: a bad scenario is reported before any window appears.
+    auto scenario = Engine::loadScenario(parser.value(QStringLiteral("scenario")).toStdString());
+    if (!scenario)
+        return fail(QString::fromStdString(scenario.error().toString()));
+    if (parser.isSet(QStringLiteral("seed"))) {
+        bool ok = false;
+        scenario->seed = parser.value(QStringLiteral("seed")).toULongLong(&ok);
+        if (!ok)
+            return fail(QStringLiteral("--seed needs a non-negative integer"));
+    }
+    double speed = 0;
+    if (parser.value(QStringLiteral("speed")) != QStringLiteral("max")) {
+        bool ok = false;
+        speed = parser.value(QStringLiteral("speed")).toDouble(&ok);
+        if (!ok || speed <= 0 || !std::isfinite(speed))
+            return fail(QStringLiteral("--speed needs a positive number or 'max'"));
+    }
+    auto history = Engine::parseDuration(parser.value(QStringLiteral("history")).toStdString());
+    if (!history)
+        return fail(QStringLiteral("--history: ") + QString::fromStdString(history.error().message));
+    const bool screenshot = parser.isSet(QStringLiteral("screenshot"));
+    bool afterOk = false;
+    const double after = parser.value(QStringLiteral("after")).toDouble(&afterOk);
+    if (screenshot && (!afterOk || after < 0))
+        return fail(QStringLiteral("--after needs a number of seconds ≥ 0"));
+
+    Engine::Engine::Options options;
+    options.eventDatabase = parser.isSet(QStringLiteral("events-db")) ? parser.value(QStringLiteral("events-db")).toStdString()
+                                                                       : Engine::EventStore::defaultPath();
+    Engine::Engine engine(options);
+    if (auto s = engine.loadScenario(std::move(*scenario)); !s)
+        return fail(QString::fromStdString(s.error().toString()));
+    Engine::Engine::ReplayOptions replay;
+    replay.speed = speed;
+    replay.history = *history;
+    replay.injectFaults = !parser.isSet(QStringLiteral("no-faults"));
+    if (auto s = engine.startReplay(replay); !s)
+        return fail(QString::fromStdString(s.error().toString()));
+
+    QSettings settings;
+    const auto themeKind = Ui::Theme::kindFromString(
+        parser.isSet(QStringLiteral("theme")) ? parser.value(QStringLiteral("theme")) : settings.value(QStringLiteral("ui/theme")).toString(),
+        Ui::Theme::Kind::Dark);
+    Ui::Theme::apply(themeKind);
+
+    Ui::SnapshotHub hub(engine);
+    Ui::ViewRegistry registry;
+    Ui::registerBuiltinViews(registry);
+    Ui::MainWindow window(hub, registry);
+
+    if (screenshot) {
+        const QStringList size = parser.value(QStringLiteral("size")).split(QLatin1Char('x'));
+        const int width = size.value(0).toInt(), height = size.value(1).toInt();
+        if (width < 320 || height < 240 || width > 8192 || height > 8192)
+            return fail(QStringLiteral("--size must be WxH between 320x240 and 8192x8192"));
+        window.resize(width, height);
+        window.show();
+        const QString file = parser.value(QStringLiteral("screenshot"));
+        QTimer::singleShot(int(after * 1000), &window, [&window, &hub, file] {
+            hub.pollNow();
+            // Let queued chart updates land before grabbing.
+            QTimer::singleShot(300, &window, [&window, file] {
+                const QImage image = window.grab().toImage();
+                if (!image.save(file)) {
+                    std::fprintf(stderr, "nocturne: cannot write screenshot to %s\n", qPrintable(file));
+                    QApplication::exit(1);
+                    return;
+                }
+                std::printf("nocturne: screenshot written to %s (%dx%d)\n", qPrintable(QFileInfo(file).absoluteFilePath()),
+                            image.width(), image.height());
+                QApplication::exit(0);
+            });
+        });
+    } else {
+        window.resize(1600, 1000);
+        window.restoreLayout();
+        window.show();
+    }
+    const int rc = QApplication::exec();
+    engine.stop();
+    return rc;
+}

@@ -1,0 +1,18 @@
+#include "shell/snapshot_hub.h"
+#include "shell/view_registry.h"
+#include "views/metrics/metrics_explorer.h"
+#include "views/overview/estate_overview.h"
+
+namespace Nocturne::Ui {
+
+void registerBuiltinViews(ViewRegistry &registry)
+{
+    registry.add(ViewDescriptor{QStringLiteral("overview"), QObject::tr("Estate overview"), Qt::TopDockWidgetArea,
+                                QKeySequence(), true,
+                                [](const ViewContext &ctx, QWidget *parent) { return new EstateOverview(ctx.hub, parent); }});
+    registry.add(ViewDescriptor{QStringLiteral("metrics"), QObject::tr("Metrics explorer"), Qt::BottomDockWidgetArea,
+                                QKeySequence(), false,
+                                [](const ViewContext &ctx, QWidget *parent) { return new MetricsExplorer(ctx.hub, parent); }});
+}
+
+} // namespace Nocturne::Ui

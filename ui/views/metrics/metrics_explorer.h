@@ -1,0 +1,84 @@
+#pragma once
+
+#include <QWidget>
+
+#include <vector>
+
+#include "core/strong_id.h"
+#include "model/series_store.h"
+#include "runtime/engine_snapshot.h"
+
+class QAreaSeries;
+class QChart;
+class QLineSeries;
+class QChartView;
+class QComboBox;
+class QDateTimeAxis;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QSortFilterProxyModel;
+class QValueAxis;
+
+namespace Nocturne::Ui {
+
+class SeriesListModel;
+class SnapshotHub;
+
+// Metrics explorer: a searchable list of every series and a chart of the selected ones (up to six), each drawn as
+// its average line inside its min/max envelope, decimated by the engine to about two points per pixel. Queries run
+// on a worker thread; a generation counter drops results that arrive after a newer request.
+class MetricsExplorer : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit MetricsExplorer(SnapshotHub &hub, QWidget *parent = nullptr);
+    ~MetricsExplorer() override;
+
+    SeriesListModel *model() const { return m_model; }
+    QChart *chart() const { return m_chart; }
+    void selectSeries(const std::vector<Engine::SeriesId> &ids);
+    std::vector<Engine::SeriesId> selectedSeries() const;
+    // Number of points currently plotted (all series, lines and envelopes): for tests of the decimation.
+    int plottedPoints() const;
+
+private:
+    struct SeriesData {
+        Engine::SeriesId id;
+        QString label;
+        std::vector<Engine::DownsampleBucket> buckets;
+    };
+    void applySnapshot(const Engine::SnapshotPtr &snapshot);
+    void fetchSeriesList(std::size_t from, std::size_t to);
+    void requestData();
+    void applyData(std::uint64_t generation, std::vector<SeriesData> data, Engine::Timestamp from, Engine::Timestamp to);
+    void selectDefaults();
+    Engine::Duration window() const;
+
+    SnapshotHub &m_hub;
+    SeriesListModel *m_model;
+    QSortFilterProxyModel *m_proxy;
+    QLineEdit *m_search;
+    QListView *m_list;
+    QComboBox *m_window;
+    QLabel *m_status;
+    QChart *m_chart;
+    QChartView *m_chartView;
+    QDateTimeAxis *m_axisX;
+    QValueAxis *m_axisY;
+
+    struct Slot {
+        QLineSeries *avg = nullptr;
+        QLineSeries *upper = nullptr;
+        QLineSeries *lower = nullptr;
+        QAreaSeries *band = nullptr;
+    };
+    std::vector<Slot> m_slots;
+    std::uint64_t m_generation = 0;
+    bool m_fetchingList = false;
+    bool m_requestInFlight = false;
+    bool m_defaultsApplied = false;
+    Engine::Timestamp m_lastRequestSim = 0;
+};
+
+} // namespace Nocturne::Ui
