@@ -1,0 +1,152 @@
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <atomic>
+#include <thread>
+
+#include "runtime/engine.h"
+#include "scenario/scenario_library.h"
+#include "storage/event_store.h"
+
+using namespace Nocturne::Engine;
+
+class TestRuntime : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void snapshotsUnderConcurrentWriters()
+    {
+        Engine::Options options;
+        options.publishInterval = 2 * kMillisecond;
+        Engine engine(options);
+        constexpr int kWriters = 4, kBatches = 300, kBatchSize = 50;
+        std::vector<SeriesId> ids;
+        for (int w = 0; w < kWriters; ++w)
+            ids.push_back(engine.store().intern(SeriesKey::make("m", {{"writer", std::to_string(w)}})));
+
+        std::atomic<bool> done{false};
+        std::atomic<bool> monotonic{true};
+        std::atomic<int> snapshotsSeen{0};
+        std::vector<std::thread> readers;
+        for (int r = 0; r < 2; ++r) {
+            readers.emplace_back([&] {
+                std::uint64_t lastVersion = 0, lastSamples = 0;
+                while (!done.load()) {
+                    SnapshotPtr snap = engine.snapshot();
+                    if (!snap)
+                        continue;
+                    // Published snapshots are immutable and ordered: never a version or a count going backwards.
+                    if (snap->version < lastVersion || snap->store.appended < lastSamples)
+                        monotonic = false;
+                    lastVersion = snap->version;
+                    lastSamples = snap->store.appended;
+                    ++snapshotsSeen;
+                }
+            });
+        }
+        std::vector<std::thread> writers;
+        for (int w = 0; w < kWriters; ++w) {
+            writers.emplace_back([&, w] {
+                std::vector<SampleRef> batch;
+                for (int b = 0; b < kBatches; ++b) {
+                    batch.clear();
+                    for (int i = 0; i < kBatchSize; ++i)
+                        batch.push_back({ids[w], Timestamp(b * kBatchSize + i), double(i)});
+                    engine.ingestSamples(batch, "feed-" + std::to_string(w % 2));
+                }
+            });
+        }
+        for (auto &t : writers)
+            t.join();
+        QTRY_VERIFY(engine.snapshot()->store.appended == std::uint64_t(kWriters * kBatches * kBatchSize));
+        done = true;
+        for (auto &t : readers)
+            t.join();
+        QVERIFY(monotonic);
+        QVERIFY(snapshotsSeen > 10);
+        const SnapshotPtr final = engine.publishNow();
+        QCOMPARE(final->feeds.size(), std::size_t(2));
+        std::uint64_t perFeed = 0;
+        for (const auto &f : final->feeds)
+            perFeed += f.samples;
+        QCOMPARE(perFeed, final->store.appended);
+    }
+
+    void replayAsFastAsPossible()
+    {
+        QTemporaryDir dir;
+        Engine::Options options;
+        options.eventDatabase = dir.filePath(QStringLiteral("events.sqlite")).toStdString();
+        Engine engine(options);
+        auto scenario = loadScenario("shop");
+        QVERIFY2(scenario, scenario ? "" : scenario.error().toString().c_str());
+        const Timestamp start = scenario->start;
+        QVERIFY(engine.loadScenario(std::move(*scenario)));
+        Engine::ReplayOptions replay;
+        replay.speed = 0;
+        replay.duration = 45 * kMinute;
+        QVERIFY(engine.startReplay(replay));
+        engine.waitForReplay();
+        QVERIFY(engine.replayFinished());
+        QVERIFY(engine.events()->flush());
+        const SnapshotPtr snap = engine.publishNow();
+        QCOMPARE(snap->simTime, start + 45 * kMinute);
+        QCOMPARE(snap->feeds.front().state, FeedState::Finished);
+        QCOMPARE(snap->store.appended, std::uint64_t(snap->store.series * 270)); // 45 min at 10 s
+        QVERIFY(snap->logCount > 1000);
+        QVERIFY(snap->spanCount > 1000);
+        // Deploy events reach SQLite: the scheduled catalog deploy and the bad search deploy.
+        auto deploys = engine.events()->query(EventStore::Query{0, INT64_MAX, "deploy", {}, 100});
+        QVERIFY(deploys);
+        QCOMPARE(deploys->size(), std::size_t(2));
+        // Health: the estate has tiles and the last fault (bad deploy at 42m) shows on search.
+        QVERIFY(snap->health.size() > 40);
+        bool searchUnhealthy = false;
+        for (const auto &h : snap->health)
+            searchUnhealthy |= h.entity == "search" && h.state >= HealthState::Warning;
+        QVERIFY(searchUnhealthy);
+        QVERIFY(engine.startReplay(replay).has_value() == false); // one replay per engine
+    }
+
+    void pacedReplayFollowsSpeed()
+    {
+        Engine engine;
+        auto scenario = loadScenario("shop");
+        QVERIFY(scenario);
+        const Timestamp start = scenario->start;
+        QVERIFY(engine.loadScenario(std::move(*scenario)));
+        Engine::ReplayOptions replay;
+        replay.speed = 600; // 10 simulated minutes per wall second
+        replay.history = 5 * kMinute;
+        QVERIFY(engine.startReplay(replay));
+        QTRY_VERIFY_WITH_TIMEOUT(engine.clock().now() >= start, 5000); // history is loaded at once
+        QTest::qWait(500);
+        const Timestamp simulated = engine.clock().now() - start;
+        engine.stop();
+        QVERIFY2(simulated >= 3 * kMinute && simulated <= 7 * kMinute, std::to_string(simulated / kSecond).c_str());
+    }
+
+    void unknownScenarioIsAnError()
+    {
+        auto scenario = loadScenario("no-such-estate");
+        QVERIFY(!scenario);
+        QCOMPARE(scenario.error().code, ErrorCode::NotFound);
+        QVERIFY(QString::fromStdString(scenario.error().message).contains(QStringLiteral("shop")));
+        QVERIFY(!loadScenario("/nonexistent/file.yaml"));
+    }
+
+    void brokenEventDatabaseDegradesInsteadOfFailing()
+    {
+        Engine::Options options;
+        options.eventDatabase = "/nonexistent-dir/events.sqlite";
+        Engine engine(options);
+        QVERIFY(!engine.events());
+        const SnapshotPtr snap = engine.publishNow();
+        QCOMPARE(snap->feeds.size(), std::size_t(1));
+        QCOMPARE(snap->feeds.front().state, FeedState::Down);
+        QVERIFY(!snap->feeds.front().lastError.empty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRuntime)
+#include "tst_runtime.moc"
