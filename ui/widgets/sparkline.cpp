@@ -24,6 +24,7 @@ void paintSparkline(QPainter &painter, const QRectF &rect, const QList<double> &
             path.lineTo(x, y);
     }
     QPainterPath fill = path;
+    fill.setFillRule(Qt::WindingFill);
     fill.lineTo(rect.right(), rect.bottom());
     fill.lineTo(rect.left(), rect.bottom());
     fill.closeSubpath();

@@ -18,6 +18,22 @@
 namespace Nocturne::Ui {
 
 namespace {
+// Problems first (critical, warning, ok, unknown), then estate order, so tiles only move when their state changes.
+class ProblemsFirstProxy : public QSortFilterProxyModel
+{
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+
+protected:
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override
+    {
+        const int a = left.data(EntityHealthModel::StateRole).toInt(), b = right.data(EntityHealthModel::StateRole).toInt();
+        if (a != b)
+            return a > b;
+        return left.row() < right.row();
+    }
+};
+
 QString timeOfDay(Engine::Timestamp t)
 {
     return QString::fromStdString(Engine::formatIso8601(t)).mid(11, 8);
@@ -27,7 +43,7 @@ QString timeOfDay(Engine::Timestamp t)
 EstateOverview::EstateOverview(SnapshotHub &hub, QWidget *parent)
     : QWidget(parent)
     , m_model(new EntityHealthModel(this))
-    , m_proxy(new QSortFilterProxyModel(this))
+    , m_proxy(new ProblemsFirstProxy(this))
     , m_delegate(new HealthTileDelegate(this))
     , m_tiles(new QListView(this))
     , m_summary(new QLabel(this))
@@ -35,11 +51,10 @@ EstateOverview::EstateOverview(SnapshotHub &hub, QWidget *parent)
     , m_problems(new QListWidget(this))
 {
     m_proxy->setSourceModel(m_model);
-    m_proxy->setSortRole(EntityHealthModel::StateRole);
     m_proxy->setFilterKeyColumn(EntityHealthModel::EntityColumn);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_proxy->setDynamicSortFilter(true);
-    m_proxy->sort(EntityHealthModel::EntityColumn, Qt::DescendingOrder); // problems first
+    m_proxy->sort(EntityHealthModel::EntityColumn, Qt::AscendingOrder);
 
     m_tiles->setModel(m_proxy);
     m_tiles->setItemDelegate(m_delegate);

@@ -1,0 +1,104 @@
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QImage>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "models/entity_health_model.h"
+#include "models/series_list_model.h"
+#include "runtime/engine.h"
+#include "scenario/scenario_library.h"
+#include "shell/main_window.h"
+#include "shell/snapshot_hub.h"
+#include "shell/view_registry.h"
+#include "theme/theme.h"
+#include "views/metrics/metrics_explorer.h"
+#include "views/overview/estate_overview.h"
+
+using namespace Nocturne;
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        Engine::Engine::Options options;
+        options.eventDatabase = m_dir.filePath(QStringLiteral("events.sqlite")).toStdString();
+        m_engine = std::make_unique<Engine::Engine>(options);
+        auto scenario = Engine::loadScenario("shop");
+        QVERIFY(scenario);
+        QVERIFY(m_engine->loadScenario(std::move(*scenario)));
+        Engine::Engine::ReplayOptions replay;
+        replay.speed = 60;
+        replay.history = 20 * Engine::kMinute;
+        QVERIFY(m_engine->startReplay(replay));
+        Ui::Theme::apply(Ui::Theme::Kind::Dark);
+    }
+
+    void rendersOverviewAndCharts()
+    {
+        Ui::SnapshotHub hub(*m_engine);
+        Ui::ViewRegistry registry;
+        Ui::registerBuiltinViews(registry);
+        QVERIFY(registry.find(QStringLiteral("overview")));
+        QVERIFY(registry.find(QStringLiteral("metrics")));
+        Ui::MainWindow window(hub, registry);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+        auto *overview = qobject_cast<Ui::EstateOverview *>(window.view(QStringLiteral("overview")));
+        auto *metrics = qobject_cast<Ui::MetricsExplorer *>(window.view(QStringLiteral("metrics")));
+        QVERIFY(overview && metrics);
+        QAbstractItemModelTester healthTester(overview->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester seriesTester(metrics->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+        // Tiles for every service, cache, database, queue and host of the shop estate.
+        QTRY_VERIFY_WITH_TIMEOUT(overview->model()->rowCount() >= 51, 10000);
+        // The series list fills from the engine off the GUI thread, and the default series get plotted.
+        QTRY_VERIFY_WITH_TIMEOUT(metrics->model()->rowCount() == int(m_engine->store().seriesCount()), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(metrics->plottedPoints() > 100, 10000);
+        const auto selected = metrics->selectedSeries();
+        QVERIFY(!selected.empty());
+        // Decimation: never more than ~2 points per horizontal pixel per series.
+        QVERIFY(metrics->plottedPoints() <= 2 * int(selected.size()) * std::max(50, metrics->width()));
+
+        const QImage image = window.grab().toImage();
+        QVERIFY(!image.isNull());
+        QCOMPARE(image.size(), QSize(1400, 900));
+        // Not blank: many distinct colours, and the state colours of the tiles are present.
+        QSet<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 3) {
+            for (int x = 0; x < image.width(); x += 3)
+                colours.insert(image.pixel(x, y));
+        }
+        QVERIFY2(colours.size() > 200, qPrintable(QString::number(colours.size())));
+        QVERIFY(colours.contains(Ui::Theme::current().stateColor(Engine::HealthState::Ok).rgb()));
+        image.save(m_dir.filePath(QStringLiteral("main_window.png")));
+    }
+
+    void themeToggleRepaintsLight()
+    {
+        Ui::Theme::apply(Ui::Theme::Kind::Light);
+        QCOMPARE(Ui::Theme::current().kind(), Ui::Theme::Kind::Light);
+        QVERIFY(Ui::Theme::current().window().lightness() > 200);
+        QCOMPARE(qApp->palette().color(QPalette::Window), Ui::Theme::current().window());
+        Ui::Theme::apply(Ui::Theme::Kind::Dark);
+        QVERIFY(Ui::Theme::current().window().lightness() < 60);
+        // States are never told by colour alone.
+        QVERIFY(Ui::Theme::stateGlyph(Engine::HealthState::Critical) != Ui::Theme::stateGlyph(Engine::HealthState::Warning));
+        QVERIFY(Ui::Theme::stateWord(Engine::HealthState::Critical) != Ui::Theme::stateWord(Engine::HealthState::Ok));
+    }
+
+    void cleanupTestCase() { m_engine.reset(); }
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<Engine::Engine> m_engine;
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"
