@@ -75,7 +75,17 @@ constexpr MetricSpec kJob[] = {
     {"training_step_time_seconds", "s", nullptr, 1.9, 1, 0, 0.015, 0.002, 0.3, 0, kInf, false, false, false},
     {"nccl_allreduce_bus_bandwidth_gbps", "Gb/s", nullptr, 180, 1, 0, 0.03, 0.002, -0.3, 0, kInf, false, false, false},
 };
+constexpr MetricSpec kEdge[] = {
+    {"rpc_client_requests_per_second", "req/s", nullptr, 0, 1, 1.0, 0.04, 0.002, 0.5, 0, kInf, false, false, false},
+    {"rpc_client_duration_p99_seconds", "s", nullptr, 0, 1, 0.25, 0.06, 0.004, 0.8, 0, kInf, false, false, false},
+    {"rpc_client_errors_ratio", "ratio", nullptr, 0, 1, 0.3, 0.25, 0.003, 2.0, 0, 1, false, false, false},
+};
 } // namespace
+
+std::span<const MetricSpec> edgeMetrics()
+{
+    return kEdge;
+}
 
 std::span<const MetricSpec> metricsForKind(EntityKind kind)
 {

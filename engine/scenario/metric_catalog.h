@@ -27,4 +27,8 @@ struct MetricSpec {
 
 std::span<const MetricSpec> metricsForKind(EntityKind kind);
 
+// Client-side metrics of a call edge (caller → callee). Their base comes from the edge (share of the caller's rate)
+// and the callee (latency, errors); the generator couples them to the callee's current state.
+std::span<const MetricSpec> edgeMetrics();
+
 } // namespace Nocturne::Engine

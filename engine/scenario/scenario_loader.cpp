@@ -172,12 +172,15 @@ FaultEffect::Op parseOp(const YAML::Node &node)
     fail(node, "unknown effect op '" + op + "' (use scale, add or set)");
 }
 
+// Effects target entities ("order", "recommendation-*") or call edges ("cart->user", "*->user").
 bool entityPatternMatchesAny(const Estate &estate, const std::string &pattern)
 {
-    if (pattern.find('*') == std::string::npos)
-        return estate.find(pattern) != nullptr;
     for (const auto &e : estate.entities) {
         if (globMatch(pattern, e.id))
+            return true;
+    }
+    for (const auto &edge : estate.edges) {
+        if (edge.kind == EdgeKind::Calls && globMatch(pattern, edge.from + "->" + edge.to))
             return true;
     }
     return false;
@@ -215,7 +218,7 @@ void parseFaults(const YAML::Node &list, Scenario &scenario)
             FaultEffect effect;
             effect.entity = scalar(required(e, "entity"), "entity");
             if (!entityPatternMatchesAny(scenario.estate, effect.entity))
-                fail(e["entity"], "effect entity '" + effect.entity + "' matches no entity");
+                fail(e["entity"], "effect entity '" + effect.entity + "' matches no entity or call edge");
             effect.metric = scalar(required(e, "metric"), "metric");
             effect.op = parseOp(required(e, "op"));
             effect.value = number(required(e, "value"), "value");

@@ -53,6 +53,7 @@ void SignalGenerator::build()
                 continue;
             GeneratedSeries s;
             s.entity = e;
+            s.entityId = entity.id;
             s.spec = &spec;
             s.seed = mix(m_scenario.seed ^ mix(entitySeed ^ hashString(spec.name)));
             double base = spec.baseParam ? entityParam(entity, spec.baseParam, spec.baseDefault) : spec.baseDefault;
@@ -82,6 +83,8 @@ void SignalGenerator::build()
         }
     }
 
+    buildEdgeSeries();
+
     // Which series each fault touches, resolved once.
     std::unordered_map<std::string, std::vector<std::uint32_t>> byMetric;
     for (std::uint32_t i = 0; i < m_series.size(); ++i)
@@ -94,7 +97,7 @@ void SignalGenerator::build()
             if (it == byMetric.end())
                 continue;
             for (std::uint32_t series : it->second) {
-                if (globMatch(effect.entity, estate.entities[m_series[series].entity].id))
+                if (globMatch(effect.entity, m_series[series].entityId))
                     compiled.targets.push_back({series, &effect});
             }
         }
@@ -129,6 +132,58 @@ void SignalGenerator::build()
     for (std::size_t e = 0; e < estate.entities.size(); ++e) {
         if (estate.entities[e].kind == EntityKind::Service && !called[e] && !m_calls[e].empty())
             m_entryServices.push_back(e);
+    }
+}
+
+void SignalGenerator::buildEdgeSeries()
+{
+    const Estate &estate = m_scenario.estate;
+    m_coupledTo.assign(m_series.size(), -1);
+    auto seriesOf = [&](std::size_t entity, std::string_view metric) -> std::int32_t {
+        for (std::size_t i = 0; i < m_series.size(); ++i) {
+            if (m_series[i].entity == entity && m_series[i].entityId == estate.entities[entity].id && metric == m_series[i].spec->name)
+                return static_cast<std::int32_t>(i);
+        }
+        return -1;
+    };
+    for (const Edge &edge : estate.edges) {
+        if (edge.kind != EdgeKind::Calls)
+            continue;
+        const auto from = estate.index.find(edge.from), to = estate.index.find(edge.to);
+        if (from == estate.index.end() || to == estate.index.end())
+            continue;
+        const Entity &caller = estate.entities[from->second];
+        const Entity &callee = estate.entities[to->second];
+        const std::string id = edge.from + "->" + edge.to;
+        const std::uint64_t edgeSeed = hashString(id);
+        const double calleeLatency = callee.kind == EntityKind::Service ? entityParam(callee, "latency_ms", 50) * 0.001
+                                   : callee.kind == EntityKind::Cache    ? 0.0008
+                                   : callee.kind == EntityKind::Database ? 0.006
+                                                                         : 0.004;
+        const double calleeErrors = callee.kind == EntityKind::Service ? entityParam(callee, "error_ratio", 0.002) : 0.0005;
+        for (const MetricSpec &spec : edgeMetrics()) {
+            GeneratedSeries s;
+            s.entity = from->second;
+            s.entityId = id;
+            s.spec = &spec;
+            s.seed = mix(m_scenario.seed ^ mix(edgeSeed ^ hashString(spec.name)));
+            const std::string_view name = spec.name;
+            std::int32_t coupled = -1;
+            if (name == "rpc_client_requests_per_second") {
+                s.base = entityParam(caller, "rps", 100) * edge.share;
+                coupled = seriesOf(from->second, "http_requests_per_second");
+            } else if (name == "rpc_client_duration_p99_seconds") {
+                s.base = calleeLatency * 1.1; // the callee's time plus the network
+                coupled = m_latencySeries[to->second];
+            } else {
+                s.base = calleeErrors;
+                coupled = m_errorSeries[to->second];
+            }
+            s.key = SeriesKey::make(spec.name, {{"entity", id}, {"kind", "edge"}, {"caller", edge.from}, {"callee", edge.to},
+                                                {"scenario", m_scenario.name}});
+            m_series.push_back(std::move(s));
+            m_coupledTo.push_back(coupled);
+        }
     }
 }
 
@@ -196,6 +251,13 @@ void SignalGenerator::generate(Timestamp t, StepOutput &out) const
                 }
             }
         }
+    }
+
+    // Call edges inherit the state of what they depend on: a slow callee makes every call into it slow.
+    for (std::size_t i = 0; i < m_series.size(); ++i) {
+        const std::int32_t link = m_coupledTo[i];
+        if (link >= 0 && clean[static_cast<std::size_t>(link)] != 0)
+            affected[i] *= affected[static_cast<std::size_t>(link)] / clean[static_cast<std::size_t>(link)];
     }
 
     out.samples.reserve(out.samples.size() + m_series.size());

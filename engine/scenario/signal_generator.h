@@ -13,7 +13,8 @@ namespace Nocturne::Engine {
 
 struct GeneratedSeries {
     SeriesKey key;
-    std::size_t entity = 0;         // index into the estate's entities
+    std::string entityId;           // entity id, or "caller->callee" for call-edge series
+    std::size_t entity = 0;         // index into the estate's entities (the caller for edge series)
     const MetricSpec *spec = nullptr;
     double base = 0;                // the clean value at load 1
     std::uint64_t seed = 0;
@@ -73,6 +74,7 @@ private:
     };
 
     void build();
+    void buildEdgeSeries();
     void generateLogs(Timestamp t, std::int64_t stepIndex, const std::vector<FaultInstance> &active, StepOutput &out) const;
     void generateSpans(Timestamp t, std::int64_t stepIndex, const std::vector<double> &factor, StepOutput &out) const;
     void generateEvents(Timestamp t, const std::vector<FaultInstance> &active, StepOutput &out) const;
@@ -87,6 +89,7 @@ private:
     Duration m_maxEffectTail = 0;                  // longest lag + hold + ramp: how far back an instance can still act
     std::vector<std::int32_t> m_latencySeries;     // per entity: the series that scales its span durations, or -1
     std::vector<std::int32_t> m_errorSeries;       // per entity: its error-ratio series, or -1
+    std::vector<std::int32_t> m_coupledTo;         // per series: the series whose fault factor it inherits, or -1
     std::vector<std::vector<std::pair<std::size_t, double>>> m_calls; // per entity: (callee, share)
     std::vector<std::size_t> m_entryServices;
 };

@@ -175,6 +175,23 @@ private Q_SLOTS:
         QVERIFY(lockWaits > 10);
     }
 
+    void networkDelayShowsOnCallersNotOnTheCallee()
+    {
+        const Scenario s = load("shop");
+        SignalGenerator withFaults(s);
+        SignalGenerator clean(s, SignalGenerator::Options{false});
+        const Timestamp during = s.start + 53 * kMinute; // cart-user-network-delay runs 51m..56m
+        // The client side of cart → user slows down; user's own server-side latency does not move.
+        QVERIFY(valueAt(withFaults, "cart->user", "rpc_client_duration_p99_seconds", during)
+                > 3 * valueAt(clean, "cart->user", "rpc_client_duration_p99_seconds", during));
+        QCOMPARE(valueAt(withFaults, "user", "http_request_duration_p99_seconds", during),
+                 valueAt(clean, "user", "http_request_duration_p99_seconds", during));
+        // Edges inherit their callee's trouble: during the row-lock fault, calls into inventory are slow too.
+        const Timestamp rowLock = s.start + 17 * kMinute;
+        QVERIFY(valueAt(withFaults, "order->inventory", "rpc_client_duration_p99_seconds", rowLock)
+                > 3 * valueAt(clean, "order->inventory", "rpc_client_duration_p99_seconds", rowLock));
+    }
+
     void badDeployEmitsDeployEvent()
     {
         const Scenario s = load("shop");
