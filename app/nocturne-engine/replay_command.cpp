@@ -88,15 +88,10 @@ int runReplay(const QStringList &args)
         }
         duration = *parsed;
     }
-    double speed = 0;
-    const QString speedText = parser.value(QStringLiteral("speed"));
-    if (speedText != QStringLiteral("max")) {
-        bool ok = false;
-        speed = speedText.toDouble(&ok);
-        if (!ok || speed <= 0 || !std::isfinite(speed)) {
-            std::fprintf(stderr, "nocturne-engine replay: --speed needs a positive number or 'max'\n");
-            return 2;
-        }
+    const auto speed = parseSpeed(parser.value(QStringLiteral("speed")).toStdString());
+    if (!speed) {
+        std::fprintf(stderr, "nocturne-engine replay: --speed: %s\n", speed.error().message.c_str());
+        return 2;
     }
 
     Nocturne::Engine::Engine::Options options;
@@ -110,7 +105,7 @@ int runReplay(const QStringList &args)
     }
     const auto wallStart = std::chrono::steady_clock::now();
     Nocturne::Engine::Engine::ReplayOptions replay;
-    replay.speed = speed;
+    replay.speed = *speed;
     replay.duration = duration;
     replay.injectFaults = !parser.isSet(QStringLiteral("no-faults"));
     if (auto s = engine.startReplay(replay); !s) {

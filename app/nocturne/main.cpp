@@ -68,13 +68,9 @@ int main(int argc, char **argv)
         if (!ok)
             return fail(QStringLiteral("--seed needs a non-negative integer"));
     }
-    double speed = 0;
-    if (parser.value(QStringLiteral("speed")) != QStringLiteral("max")) {
-        bool ok = false;
-        speed = parser.value(QStringLiteral("speed")).toDouble(&ok);
-        if (!ok || speed <= 0 || !std::isfinite(speed))
-            return fail(QStringLiteral("--speed needs a positive number or 'max'"));
-    }
+    const auto speed = Engine::parseSpeed(parser.value(QStringLiteral("speed")).toStdString());
+    if (!speed)
+        return fail(QStringLiteral("--speed: ") + QString::fromStdString(speed.error().message));
     auto history = Engine::parseDuration(parser.value(QStringLiteral("history")).toStdString());
     if (!history)
         return fail(QStringLiteral("--history: ") + QString::fromStdString(history.error().message));
@@ -91,7 +87,7 @@ int main(int argc, char **argv)
     if (auto s = engine.loadScenario(std::move(*scenario)); !s)
         return fail(QString::fromStdString(s.error().toString()));
     Engine::Engine::ReplayOptions replay;
-    replay.speed = speed;
+    replay.speed = *speed;
     replay.history = *history;
     replay.injectFaults = !parser.isSet(QStringLiteral("no-faults"));
     if (auto s = engine.startReplay(replay); !s)

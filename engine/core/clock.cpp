@@ -1,6 +1,8 @@
 #include "clock.h"
 
 #include <cctype>
+#include <cmath>
+#include <stdexcept>
 #include <cstdio>
 #include <ctime>
 
@@ -102,6 +104,20 @@ std::string formatIso8601(Timestamp t)
     char buffer[32];
     std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buffer;
+}
+
+Result<double> parseSpeed(const std::string &text)
+{
+    if (text == "max")
+        return 0.0;
+    try {
+        std::size_t used = 0;
+        const double speed = std::stod(text, &used);
+        if (used == text.size() && speed > 0 && std::isfinite(speed))
+            return speed;
+    } catch (const std::exception &) {
+    }
+    return makeError(ErrorCode::InvalidArgument, "speed must be a positive number or 'max', got '" + text + "'");
 }
 
 std::string formatDuration(Duration d)

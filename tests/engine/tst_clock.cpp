@@ -71,6 +71,14 @@ private Q_SLOTS:
         clock.set(5);
         QCOMPARE(clock.now(), Timestamp(5));
     }
+    void parseSpeed()
+    {
+        QCOMPARE(*Nocturne::Engine::parseSpeed("max"), 0.0);
+        QCOMPARE(*Nocturne::Engine::parseSpeed("20"), 20.0);
+        QCOMPARE(*Nocturne::Engine::parseSpeed("0.5"), 0.5);
+        for (const char *bad : {"0", "-1", "fast", "inf", "nan", "20x", ""})
+            QVERIFY2(!Nocturne::Engine::parseSpeed(bad), bad);
+    }
     void formatDuration()
     {
         QCOMPARE(QString::fromStdString(Nocturne::Engine::formatDuration(90 * kMinute)), QStringLiteral("1h30m"));
