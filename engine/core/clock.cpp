@@ -94,6 +94,35 @@ Result<Timestamp> parseIso8601(const std::string &text)
     return static_cast<Timestamp>(seconds) * kSecond + fraction;
 }
 
+Result<Timestamp> parseTimestamp(const std::string &raw)
+{
+    std::string text = raw;
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\r' || text.back() == '"'))
+        text.pop_back();
+    std::size_t start = 0;
+    while (start < text.size() && (text[start] == ' ' || text[start] == '"'))
+        ++start;
+    text = text.substr(start);
+    if (text.empty())
+        return makeError(ErrorCode::ParseError, "empty timestamp");
+    const bool numeric = text.find_first_not_of("0123456789.") == std::string::npos;
+    if (numeric) {
+        try {
+            std::size_t used = 0;
+            const double seconds = std::stod(text, &used);
+            if (used == text.size() && seconds < 1e11)
+                return static_cast<Timestamp>(seconds * double(kSecond));
+        } catch (const std::exception &) {
+        }
+        return makeError(ErrorCode::ParseError, "bad epoch seconds '" + text + "'");
+    }
+    if (text.size() >= 19 && text[10] == ' ')
+        text[10] = 'T';
+    if (text.back() != 'Z')
+        text += 'Z';
+    return parseIso8601(text);
+}
+
 std::string formatIso8601(Timestamp t)
 {
     std::time_t seconds = static_cast<std::time_t>(t / kSecond);

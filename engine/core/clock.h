@@ -57,6 +57,9 @@ Result<Duration> parseDuration(const std::string &text);
 // "2026-03-02T00:00:00Z" (UTC, optional fractional seconds) → nanoseconds since the epoch.
 Result<Timestamp> parseIso8601(const std::string &text);
 std::string formatIso8601(Timestamp t);
+// Lenient form for data files: "YYYY-MM-DD HH:MM:SS[.fff]" or with 'T', optional trailing 'Z' (UTC assumed), or
+// a plain number of seconds since the epoch.
+Result<Timestamp> parseTimestamp(const std::string &text);
 // Replay speed: "max" → 0 (as fast as possible), otherwise a positive finite number of simulated seconds per second.
 Result<double> parseSpeed(const std::string &text);
 std::string formatDuration(Duration d);

@@ -1,0 +1,201 @@
+#include "series_detector.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+namespace Nocturne::Engine {
+
+namespace {
+
+// Tail score of a standardised deviation: 0 below 2.5σ, 0.5 at 5.5σ, 0.8 at 14.5σ; it keeps ranking large deviations
+// instead of saturating, so one threshold can separate "surprising" from "very surprising" across series.
+double tailScore(double z)
+{
+    const double excess = std::max(0.0, std::fabs(z) - 2.5);
+    return excess / (excess + 1.5);
+}
+
+int slotOfDay(Timestamp ts, int slots)
+{
+    const Timestamp inDay = ((ts % kDay) + kDay) % kDay;
+    return static_cast<int>(inDay / (kDay / slots));
+}
+
+int dayOfWeek(Timestamp ts)
+{
+    const Timestamp days = ts >= 0 ? ts / kDay : (ts - kDay + 1) / kDay;
+    return static_cast<int>(((days % 7) + 7) % 7);
+}
+
+} // namespace
+
+const char *anomalyReasonName(AnomalyReason reason)
+{
+    switch (reason) {
+    case AnomalyReason::None: return "none";
+    case AnomalyReason::WarmingUp: return "warming-up";
+    case AnomalyReason::SpikeUp: return "spike-up";
+    case AnomalyReason::SpikeDown: return "spike-down";
+    case AnomalyReason::LevelShiftUp: return "level-shift-up";
+    case AnomalyReason::LevelShiftDown: return "level-shift-down";
+    case AnomalyReason::DriftUp: return "drift-up";
+    case AnomalyReason::DriftDown: return "drift-down";
+    case AnomalyReason::BadValue: return "bad-value";
+    case AnomalyReason::OutOfOrder: return "out-of-order";
+    case AnomalyReason::Duplicate: return "duplicate";
+    }
+    return "unknown";
+}
+
+Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfig &config)
+{
+    State &s = m_state;
+    Detection out;
+    if (!std::isfinite(value)) {
+        out.reason = AnomalyReason::BadValue;
+        return out;
+    }
+    if (s.n > 0 && ts < s.lastTs) {
+        out.reason = AnomalyReason::OutOfOrder;
+        return out;
+    }
+    if (s.n > 0 && ts == s.lastTs) {
+        out.reason = AnomalyReason::Duplicate;
+        return out;
+    }
+
+    if (s.n == 0) {
+        s.level = s.baseline = value;
+        s.firstTs = ts;
+    }
+    const int hour = slotOfDay(ts, kDailySlots);
+    const int day = dayOfWeek(ts);
+    const double seasonal = s.seasonalOn ? double(s.daily[hour]) + double(s.weekday[day]) : 0.0;
+    const double expected = s.level + seasonal;
+    const double residual = value - expected;
+    // σ from the mean absolute deviation (×1.25 for a normal), with a floor so flat series do not divide by zero.
+    const double floor = 1e-9 + 1e-4 * std::fabs(s.level);
+    // A series that is mostly flat with sporadic bursts has a tiny MAD; the unclipped mean deviation keeps its
+    // normal bursts from scoring as infinitely surprising.
+    const double sigma = std::max({1.25 * double(s.scale), 0.5 * double(s.heavyScale), floor});
+    const double z = residual / sigma;
+    // Calibrate by the series' own tail: a series whose 99th-percentile |z| is 8 needs a deviation 8/3 as large.
+    const double tailFactor = 3.0 / std::max(3.0, double(s.tailZ));
+    const double effectiveZ = z * tailFactor;
+
+    out.expected = expected;
+    out.lower = expected - config.bandZ * sigma;
+    out.upper = expected + config.bandZ * sigma;
+
+    // --- score (uses the state before this sample: strictly causal) ---
+    if (s.n < config.warmupSamples) {
+        out.reason = AnomalyReason::WarmingUp;
+    } else {
+        // CUSUM input is clipped hard: isolated spikes must not add up to a "shift"; a shift is many moderate steps.
+        const double clippedZ = std::clamp(effectiveZ, -4.0, 4.0);
+        s.cusumPos = float(std::max(0.0, double(s.cusumPos) + clippedZ - config.cusumSlack));
+        s.cusumNeg = float(std::max(0.0, double(s.cusumNeg) - clippedZ - config.cusumSlack));
+        const double spike = tailScore(effectiveZ);
+        const double shift = std::max(0.0, std::max(double(s.cusumPos), double(s.cusumNeg)) - config.cusumLimit);
+        const double shiftScore = 1.0 - std::exp(-shift / config.cusumLimit);
+        const double driftZ = (s.level - s.baseline) / sigma * tailFactor;
+        const double driftScore = 0.8 * tailScore(driftZ / 3.0);
+        double raw = spike;
+        out.reason = z >= 0 ? AnomalyReason::SpikeUp : AnomalyReason::SpikeDown;
+        if (shiftScore > raw) {
+            raw = shiftScore;
+            out.reason = s.cusumPos >= s.cusumNeg ? AnomalyReason::LevelShiftUp : AnomalyReason::LevelShiftDown;
+        }
+        if (driftScore > raw) {
+            raw = driftScore;
+            out.reason = driftZ >= 0 ? AnomalyReason::DriftUp : AnomalyReason::DriftDown;
+        }
+        double score = raw;
+        // Debounce: within `debounce` of the last alarm, only a stronger surprise than that alarm scores high again
+        // (and becomes the new bar), so one incident gives one alarm and a misbehaving series raises its own bar.
+        const bool debouncing = s.lastAlarmTs != INT64_MIN && ts - s.lastAlarmTs < config.debounce;
+        if (debouncing) {
+            if (score > double(s.lastAlarmZ) + 0.02)
+                s.lastAlarmZ = float(score);
+            else
+                score *= 0.1;
+        }
+        if (raw < 0.05)
+            out.reason = AnomalyReason::None;
+        out.score = score;
+        if (!debouncing && out.score >= config.threshold) {
+            s.lastAlarmTs = ts;
+            s.lastAlarmZ = float(out.score);
+        }
+    }
+    // --- learn (winsorised, so the anomaly itself does not become the new normal at once) ---
+    const double alphaLevel = std::max(config.levelAlpha, 1.0 / double(s.n + 1));
+    const double clipped = std::clamp(residual, -config.winsorZ * sigma, config.winsorZ * sigma);
+    const bool shifted = out.reason == AnomalyReason::LevelShiftUp || out.reason == AnomalyReason::LevelShiftDown;
+    if (shifted && out.score >= config.threshold) {
+        // A confirmed change point: adopt the new level and restart the CUSUM.
+        s.level += residual;
+        s.cusumPos = s.cusumNeg = 0;
+    } else {
+        s.level += alphaLevel * clipped;
+    }
+    const double alphaScale = std::max(config.scaleAlpha, 1.0 / double(s.n + 1));
+    // Stochastic-approximation 99th percentile of |z|, in the log domain so that it reaches a heavy tail within a
+    // few dozen exceedances; updated after scoring.
+    if (s.n >= 10) {
+        const double step = 0.1;
+        const double logTail = std::log(double(s.tailZ)) + (std::fabs(z) > double(s.tailZ) ? step * 0.99 : -step * 0.01);
+        s.tailZ = float(std::clamp(std::exp(logTail), 3.0, 1e6));
+    }
+    s.scale = float(double(s.scale) + alphaScale * (std::fabs(clipped) - double(s.scale)));
+    s.heavyScale = float(double(s.heavyScale) + std::max(0.01, 1.0 / double(s.n + 1)) * (std::fabs(residual) - double(s.heavyScale)));
+    s.baseline += std::max(config.driftAlpha, 1.0 / double(s.n + 1)) * (s.level - s.baseline);
+
+    // Seasonal profile: slot offsets learn the de-levelled value; the period test keeps them only when they help.
+    const double deLevelled = std::clamp(value - s.level, -config.winsorZ * 3 * sigma, config.winsorZ * 3 * sigma);
+    // A slot learns fast on its first visits (1/visits), then settles to seasonalAlpha.
+    if (s.slotVisits[hour] < 255)
+        ++s.slotVisits[hour];
+    const double alphaSlot = std::max(config.seasonalAlpha, 1.0 / double(s.slotVisits[hour]));
+    s.daily[hour] = float(double(s.daily[hour]) + alphaSlot * (deLevelled - double(s.weekday[day]) - double(s.daily[hour])));
+    s.weekday[day] = float(double(s.weekday[day]) + config.weekdayAlpha * (deLevelled - double(s.daily[hour]) - double(s.weekday[day])));
+    const double seasonalResidual = value - (s.level + double(s.daily[hour]) + double(s.weekday[day]));
+    s.rawScale = float(double(s.rawScale) + alphaScale * (std::fabs(value - s.level) - double(s.rawScale)));
+    s.seasonalError = float(double(s.seasonalError) + alphaScale * (std::fabs(seasonalResidual) - double(s.seasonalError)));
+    // Enough history (two days) and the profile removes a fifth of the error: the series is seasonal.
+    const bool history = ts - s.firstTs >= 2 * kDay;
+    if (history && !s.seasonalOn && s.seasonalError < 0.8f * s.rawScale)
+        s.seasonalOn = 1;
+    else if (s.seasonalOn && s.seasonalError > 0.95f * s.rawScale)
+        s.seasonalOn = 0;
+
+    s.lastTs = ts;
+    ++s.n;
+    return out;
+}
+
+std::string SeriesDetector::save() const
+{
+    static_assert(std::is_trivially_copyable_v<State>);
+    std::string bytes(sizeof(State), '\0');
+    std::memcpy(bytes.data(), &m_state, sizeof(State));
+    return bytes;
+}
+
+Result<SeriesDetector> SeriesDetector::restore(std::string_view bytes)
+{
+    if (bytes.size() != sizeof(State))
+        return makeError(ErrorCode::ParseError,
+                         "detector state has " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(sizeof(State)));
+    SeriesDetector detector;
+    std::memcpy(&detector.m_state, bytes.data(), sizeof(State));
+    if (detector.m_state.version != State{}.version)
+        return makeError(ErrorCode::SchemaError, "unknown detector state version " + std::to_string(detector.m_state.version));
+    if (!std::isfinite(detector.m_state.level) || !std::isfinite(detector.m_state.baseline))
+        return makeError(ErrorCode::ParseError, "detector state holds non-finite values");
+    return detector;
+}
+
+} // namespace Nocturne::Engine

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace Nocturne::Engine {
+
+// Why a sample scored as it did; short and machine-readable, shown in tooltips and carried into events.
+enum class AnomalyReason : std::uint8_t {
+    None,
+    WarmingUp,       // not enough history yet: score is 0 by definition
+    SpikeUp,
+    SpikeDown,
+    LevelShiftUp,    // CUSUM change point
+    LevelShiftDown,
+    DriftUp,         // slow departure of the level from its long-run baseline
+    DriftDown,
+    BadValue,        // NaN or ±Inf: ignored, state unchanged
+    OutOfOrder,      // older than the last accepted sample: ignored
+    Duplicate,       // same timestamp as the last accepted sample: ignored (first value wins)
+};
+const char *anomalyReasonName(AnomalyReason reason);
+
+struct Detection {
+    double score = 0;    // [0, 1], calibrated: ≥ the engine threshold means "anomalous"
+    double expected = 0; // what the detector expected for this timestamp
+    double lower = 0;    // normal band
+    double upper = 0;
+    AnomalyReason reason = AnomalyReason::None;
+};
+
+struct DetectorConfig {
+    std::uint32_t warmupSamples = 60;   // no scores before this many accepted samples
+    double levelAlpha = 0.005;           // per-sample weight of the robust level
+    double scaleAlpha = 0.005;           // per-sample weight of the residual scale
+    double seasonalAlpha = 0.05;        // per-sample weight of a daily slot
+    double weekdayAlpha = 0.01;         // per-sample weight of a weekday offset
+    double winsorZ = 4.0;               // residuals are clipped here before they update the baseline
+    double bandZ = 3.0;                 // the normal band is expected ± bandZ·σ
+    double cusumSlack = 1.0;            // CUSUM allowance k, in σ
+    double cusumLimit = 10.0;           // CUSUM decision limit h, in σ
+    double driftAlpha = 0.002;          // long-run baseline for drift
+    Duration debounce = 6 * kHour;         // after an alarm, further alarms need to be clearly stronger for this long
+    double threshold = 0.5;             // the engine's production threshold (the CLI documents it)
+};
+
+// Streaming per-series detector: robust level (winsorised EWMA with a mean-absolute-deviation scale), daily and
+// weekday seasonal profile used only when it explains the data (period test on residual variance), CUSUM change
+// points, spike score on the seasonal residual, slow drift, and alarm debouncing so a noisy series raises its own bar.
+// update() is O(1), strictly causal (the score of a sample uses only earlier samples), and the state is a flat
+// ~200-byte value that can be saved and restored.
+class SeriesDetector
+{
+public:
+    SeriesDetector() = default;
+
+    Detection update(Timestamp ts, double value, const DetectorConfig &config);
+    Detection update(Timestamp ts, double value) { return update(ts, value, DetectorConfig{}); }
+
+    std::string save() const;
+    static Result<SeriesDetector> restore(std::string_view bytes);
+    static constexpr std::size_t stateBytes();
+    std::uint32_t samples() const { return m_state.n; }
+
+private:
+    static constexpr int kDailySlots = 48; // half-hour slots
+    struct State {
+        std::uint32_t version = 2;
+        std::uint32_t n = 0;              // accepted samples
+        Timestamp lastTs = INT64_MIN;
+        Timestamp lastAlarmTs = INT64_MIN;
+        Timestamp firstTs = 0;
+        double level = 0;
+        double baseline = 0;              // slow level, for drift
+        float scale = 0;                  // EW mean |residual|
+        float rawScale = 0;               // EW mean |x - level| (no seasonality), for the period test
+        float heavyScale = 0;             // EW mean |residual| without winsorising: the floor for sparse, spiky series
+        float seasonalError = 0;          // EW mean |residual| with the seasonal profile
+        float cusumPos = 0, cusumNeg = 0;
+        float lastAlarmZ = 0;             // score of the strongest alarm in the debounce period: the bar to beat
+        float tailZ = 3;                  // running 99th percentile of |z|: heavy-tailed series raise their own bar
+        float daily[kDailySlots] = {};
+        float weekday[7] = {};
+        std::uint8_t slotVisits[kDailySlots] = {};
+        std::uint8_t seasonalOn = 0;
+        std::uint8_t pad[3] = {};
+    };
+    State m_state;
+
+};
+
+constexpr std::size_t SeriesDetector::stateBytes()
+{
+    return sizeof(State);
+}
+
+} // namespace Nocturne::Engine
