@@ -100,8 +100,10 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
         const double spike = tailScore(effectiveZ);
         const double shift = std::max(0.0, std::max(double(s.cusumPos), double(s.cusumNeg)) - config.cusumLimit);
         const double shiftScore = 1.0 - std::exp(-shift / config.cusumLimit);
-        const double driftZ = (s.level - s.baseline) / sigma * tailFactor;
-        const double driftScore = 0.8 * tailScore(driftZ / 3.0);
+        // Drift: the level has left its long-run baseline by much more than it normally wanders. Measured against
+        // the wander (not the residual scale, which a lagging level inflates), so slow ramps are caught.
+        const double driftZ = (s.level - s.baseline) / std::max({3.0 * double(s.driftDev), double(s.diffScale), floor});
+        const double driftScore = s.n > 4 * config.warmupSamples ? 0.9 * tailScore(driftZ) : 0.0;
         double raw = spike;
         out.reason = z >= 0 ? AnomalyReason::SpikeUp : AnomalyReason::SpikeDown;
         if (shiftScore > raw) {
@@ -151,7 +153,14 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
     }
     s.scale = float(double(s.scale) + alphaScale * (std::fabs(clipped) - double(s.scale)));
     s.heavyScale = float(double(s.heavyScale) + std::max(0.01, 1.0 / double(s.n + 1)) * (std::fabs(residual) - double(s.heavyScale)));
-    s.baseline += std::max(config.driftAlpha, 1.0 / double(s.n + 1)) * (s.level - s.baseline);
+    const double alphaDrift = std::max(config.driftAlpha, 1.0 / double(s.n + 1));
+    s.baseline += alphaDrift * (s.level - s.baseline);
+    s.driftDev = float(double(s.driftDev) + 0.2 * alphaDrift * (std::fabs(s.level - s.baseline) - double(s.driftDev)));
+    if (s.n > 0) {
+        const double step = std::min(std::fabs(value - double(s.lastValue)), config.winsorZ * 2 * sigma) / 1.128;
+        s.diffScale = float(double(s.diffScale) + alphaScale * (step - double(s.diffScale)));
+    }
+    s.lastValue = float(value);
 
     // Seasonal profile: slot offsets learn the de-levelled value; the period test keeps them only when they help.
     const double deLevelled = std::clamp(value - s.level, -config.winsorZ * 3 * sigma, config.winsorZ * 3 * sigma);

@@ -43,7 +43,7 @@ struct DetectorConfig {
     double bandZ = 3.0;                 // the normal band is expected ± bandZ·σ
     double cusumSlack = 1.0;            // CUSUM allowance k, in σ
     double cusumLimit = 10.0;           // CUSUM decision limit h, in σ
-    double driftAlpha = 0.002;          // long-run baseline for drift
+    double driftAlpha = 0.0005;         // long-run baseline for drift
     Duration debounce = 6 * kHour;         // after an alarm, further alarms need to be clearly stronger for this long
     double threshold = 0.5;             // the engine's production threshold (the CLI documents it)
 };
@@ -78,7 +78,10 @@ private:
         double baseline = 0;              // slow level, for drift
         float scale = 0;                  // EW mean |residual|
         float rawScale = 0;               // EW mean |x - level| (no seasonality), for the period test
-        float heavyScale = 0;             // EW mean |residual| without winsorising: the floor for sparse, spiky series
+        float heavyScale = 0;
+        float driftDev = 0;               // EW mean |level - baseline|: how far the level normally wanders
+        float diffScale = 0;              // EW mean |x(t) - x(t-1)| / 1.128: noise σ that a drifting level cannot inflate
+        float lastValue = 0;             // EW mean |residual| without winsorising: the floor for sparse, spiky series
         float seasonalError = 0;          // EW mean |residual| with the seasonal profile
         float cusumPos = 0, cusumNeg = 0;
         float lastAlarmZ = 0;             // score of the strongest alarm in the debounce period: the bar to beat
