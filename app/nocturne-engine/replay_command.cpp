@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 
 #include "commands.h"
 #include "core/random.h"
@@ -34,6 +35,68 @@ std::uint64_t storeDigest(const SeriesStore &store)
     return digest;
 }
 
+// Matches anomaly events against the ground truth: per fault, the first event on its root entity and on any entity
+// of its propagation path; every event that touches no fault's path while it is active counts as false.
+void printDetectionReport(std::vector<AnomalyEvent> events, const std::vector<AnomalyEvent> &open,
+                          const std::vector<FaultInstance> &faults, Duration duration, const Estate &estate, Timestamp start)
+{
+    // An event "is on" an entity when it is the entity itself, one of its parts (a pod of a service, a port of a
+    // switch), or a call edge into or out of it.
+    auto isOn = [&](const std::string &eventEntity, const std::string &entity) {
+        if (eventEntity == entity)
+            return true;
+        const auto arrow = eventEntity.find("->");
+        if (arrow != std::string::npos)
+            return eventEntity.compare(0, arrow, entity) == 0 || eventEntity.compare(arrow + 2, std::string::npos, entity) == 0;
+        for (const Entity *e = estate.find(eventEntity); e && !e->parent.empty(); e = estate.find(e->parent)) {
+            if (e->parent == entity)
+                return true;
+        }
+        return false;
+    };
+    // Events that started before the replay window are history, not findings.
+    events.erase(std::remove_if(events.begin(), events.end(), [&](const AnomalyEvent &e) { return e.onset < start; }), events.end());
+    events.insert(events.end(), open.begin(), open.end());
+    const Duration slack = 5 * kMinute; // effects ramp down after the fault ends
+    std::vector<bool> explained(events.size(), false);
+    int rootWithin60 = 0;
+    Duration worstRoot = 0;
+    std::printf("anomaly events %zu\n", events.size());
+    for (const FaultInstance &f : faults) {
+        const AnomalyEvent *root = nullptr;
+        const AnomalyEvent *path = nullptr;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const AnomalyEvent &e = events[i];
+            if (e.end < f.onset - kMinute || e.onset > f.end + slack)
+                continue;
+            const auto &prop = f.spec->propagation;
+            if (std::none_of(prop.begin(), prop.end(), [&](const std::string &p) { return isOn(e.entity, p); }))
+                continue;
+            explained[i] = true;
+            if (e.onset < f.onset - kMinute)
+                continue;
+            if (isOn(e.entity, f.spec->root) && (!root || e.onset < root->onset))
+                root = &e;
+            if (!path || e.onset < path->onset)
+                path = &e;
+        }
+        const Duration rootLatency = root ? std::max<Duration>(0, root->onset - f.onset) : -1;
+        if (root && rootLatency <= kMinute)
+            ++rootWithin60;
+        worstRoot = std::max(worstRoot, root ? rootLatency : f.end - f.onset);
+        std::printf("  %-28s root %-18s %s   first on path: %s\n", f.spec->id.c_str(), f.spec->root.c_str(),
+                    root ? ("detected after " + formatDuration(rootLatency) + " (" + eventSeverityName(root->severity) + ", "
+                            + std::to_string(root->metrics.size()) + " metrics)").c_str()
+                         : "NOT detected",
+                    path ? (path->entity + " after " + formatDuration(std::max<Duration>(0, path->onset - f.onset))).c_str() : "-");
+    }
+    const std::size_t falseEvents = std::count(explained.begin(), explained.end(), false);
+    std::printf("detection     %d/%zu faults detected on their root within 60 s; worst root latency %s; "
+                "%zu events unexplained by any fault (%.1f per simulated day)\n",
+                rootWithin60, faults.size(), formatDuration(worstRoot).c_str(), falseEvents,
+                double(falseEvents) * double(kDay) / double(duration));
+}
+
 } // namespace
 
 int runVersion(const QStringList &)
@@ -54,8 +117,13 @@ int runReplay(const QStringList &args)
     parser.addOption({QStringLiteral("duration"), QStringLiteral("Simulated time to replay (e.g. 1h, 90m); default: the scenario's."),
                       QStringLiteral("duration")});
     parser.addOption({QStringLiteral("seed"), QStringLiteral("Override the scenario's seed."), QStringLiteral("seed")});
+    parser.addOption({QStringLiteral("history"),
+                      QStringLiteral("Simulated history replayed before the window so detectors know normal (default 2h)."),
+                      QStringLiteral("duration"), QStringLiteral("2h")});
     parser.addOption({QStringLiteral("no-faults"), QStringLiteral("Replay without injecting faults (fault-free baseline).")});
     parser.addOption({QStringLiteral("events-db"), QStringLiteral("Persist events to this SQLite file."), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("list-events"), QStringLiteral("Print every anomaly event.")});
+    parser.addOption({QStringLiteral("bands"), QStringLiteral("Also store the detectors' expected bands and scores as series.")});
     if (!parser.parse(args)) {
         std::fprintf(stderr, "nocturne-engine replay: %s\n", qPrintable(parser.errorText()));
         return 2;
@@ -78,6 +146,11 @@ int runReplay(const QStringList &args)
             return 2;
         }
     }
+    auto history = parseDuration(parser.value(QStringLiteral("history")).toStdString());
+    if (!history) {
+        std::fprintf(stderr, "nocturne-engine replay: --history: %s\n", history.error().message.c_str());
+        return 2;
+    }
     Duration duration = scenario->defaultDuration;
     if (parser.isSet(QStringLiteral("duration"))) {
         auto parsed = parseDuration(parser.value(QStringLiteral("duration")).toStdString());
@@ -95,8 +168,9 @@ int runReplay(const QStringList &args)
     }
 
     Nocturne::Engine::Engine::Options options;
-    options.store.retention = duration + kHour; // keep the whole replay for the summary and digest
+    options.store.retention = duration + *history + kHour; // keep the whole replay for the summary and digest
     options.eventDatabase = parser.value(QStringLiteral("events-db")).toStdString();
+    options.detector.storeBands = parser.isSet(QStringLiteral("bands"));
     Nocturne::Engine::Engine engine(options);
     const Scenario scenarioCopy = *scenario;
     if (auto s = engine.loadScenario(std::move(*scenario)); !s) {
@@ -107,6 +181,7 @@ int runReplay(const QStringList &args)
     Nocturne::Engine::Engine::ReplayOptions replay;
     replay.speed = *speed;
     replay.duration = duration;
+    replay.history = *history;
     replay.injectFaults = !parser.isSet(QStringLiteral("no-faults"));
     if (auto s = engine.startReplay(replay); !s) {
         std::fprintf(stderr, "nocturne-engine replay: %s\n", s.error().toString().c_str());
@@ -147,6 +222,17 @@ int runReplay(const QStringList &args)
                     f.spec->faultClass.c_str(), f.spec->root.c_str(), formatIso8601(f.onset).c_str(),
                     formatIso8601(f.end).c_str(), path.c_str());
     }
+    if (parser.isSet(QStringLiteral("list-events"))) {
+        for (const AnomalyEvent &e : engine.closedAnomalies()) {
+            std::string metrics;
+            for (const auto &m : e.metrics)
+                metrics += " " + m.metric + "=" + std::to_string(m.maxScore).substr(0, 4) + "/" + anomalyReasonName(m.reason);
+            std::printf("event %s +%s %-22s %-8s joint=%.2f%s\n", formatIso8601(e.onset).c_str(), formatDuration(e.end - e.onset).c_str(),
+                        e.entity.c_str(), eventSeverityName(e.severity), e.jointScore, metrics.c_str());
+        }
+    }
+    printDetectionReport(engine.closedAnomalies(), engine.detection() ? engine.detection()->openEvents() : std::vector<AnomalyEvent>{},
+                         faults, duration, scenarioCopy.estate, scenarioCopy.start);
     return 0;
 }
 

@@ -86,6 +86,7 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
     const double effectiveZ = z * tailFactor;
 
     out.expected = expected;
+    out.z = effectiveZ;
     out.lower = expected - config.bandZ * sigma;
     out.upper = expected + config.bandZ * sigma;
 
@@ -115,6 +116,7 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
             out.reason = driftZ >= 0 ? AnomalyReason::DriftUp : AnomalyReason::DriftDown;
         }
         double score = raw;
+        out.rawScore = raw;
         // Debounce: within `debounce` of the last alarm, only a stronger surprise than that alarm scores high again
         // (and becomes the new bar), so one incident gives one alarm and a misbehaving series raises its own bar.
         const bool debouncing = s.lastAlarmTs != INT64_MIN && ts - s.lastAlarmTs < config.debounce;
@@ -136,9 +138,11 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
     const double alphaLevel = std::max(config.levelAlpha, 1.0 / double(s.n + 1));
     const double clipped = std::clamp(residual, -config.winsorZ * sigma, config.winsorZ * sigma);
     const bool shifted = out.reason == AnomalyReason::LevelShiftUp || out.reason == AnomalyReason::LevelShiftDown;
-    if (shifted && out.score >= config.threshold) {
-        // A confirmed change point: adopt the new level and restart the CUSUM.
+    if (shifted && out.rawScore >= config.threshold) {
+        // A confirmed change point: adopt the new level, restart the CUSUM, and re-anchor the drift baseline (a
+        // step is not a drift; the step itself was the news).
         s.level += residual;
+        s.baseline = s.level;
         s.cusumPos = s.cusumNeg = 0;
     } else {
         s.level += alphaLevel * clipped;

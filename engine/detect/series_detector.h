@@ -26,10 +26,12 @@ enum class AnomalyReason : std::uint8_t {
 const char *anomalyReasonName(AnomalyReason reason);
 
 struct Detection {
-    double score = 0;    // [0, 1], calibrated: ≥ the engine threshold means "anomalous"
+    double score = 0;    // [0, 1], calibrated: ≥ the engine threshold means "anomalous"; debounced (one alarm per episode)
+    double rawScore = 0; // the same before debouncing: how surprising this sample is (what event clustering uses)
     double expected = 0; // what the detector expected for this timestamp
     double lower = 0;    // normal band
     double upper = 0;
+    double z = 0;        // standardised residual, calibrated by the series' own tail (input to joint scoring)
     AnomalyReason reason = AnomalyReason::None;
 };
 

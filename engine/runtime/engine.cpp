@@ -45,6 +45,8 @@ Engine::Engine(Options options)
         else
             setFeedState("storage:events", FeedState::Down, store.error().toString());
     }
+    if (m_options.detection)
+        m_detection = std::make_unique<DetectionService>(m_store, m_options.detector);
     publishNow();
     m_publisher = std::jthread([this](std::stop_token stop) { publisherLoop(stop); });
 }
@@ -130,6 +132,8 @@ Engine::FeedCounters &Engine::feed(const std::string &name)
 void Engine::ingestSamples(std::span<const SampleRef> samples, const std::string &feedName)
 {
     const std::size_t stored = m_store.appendBatch(samples);
+    if (m_detection)
+        m_detection->process(samples);
     std::lock_guard lock(m_feedsMutex);
     FeedCounters &f = feed(feedName);
     f.status.samples += stored;
@@ -165,6 +169,35 @@ void Engine::ingestEvents(std::span<const EventRecord> events, const std::string
         m_recentEvents.append(event);
         if (m_eventStore)
             m_eventStore->append(event);
+    }
+}
+
+void Engine::advanceTo(Timestamp now)
+{
+    if (!m_detection)
+        return;
+    m_detection->advance(now);
+    for (AnomalyEvent &event : m_detection->takeChanged()) {
+        if (event.open)
+            continue;
+        if (m_eventStore) {
+            std::string metrics;
+            std::string title = event.entity + ": ";
+            for (std::size_t i = 0; i < event.metrics.size(); ++i) {
+                const auto &m = event.metrics[i];
+                metrics += (i ? "," : "") + std::string("{\"metric\":\"") + m.metric + "\",\"score\":" + std::to_string(m.maxScore)
+                         + ",\"reason\":\"" + anomalyReasonName(m.reason) + "\"}";
+                if (i < 2)
+                    title += (i ? ", " : "") + m.metric + " " + anomalyReasonName(m.reason);
+            }
+            if (event.metrics.size() > 2)
+                title += " (+" + std::to_string(event.metrics.size() - 2) + " more)";
+            m_eventStore->append(EventRecord{0, event.onset, "anomaly", event.entity, eventSeverityName(event.severity), title,
+                                             "{\"end\":" + std::to_string(event.end) + ",\"score\":" + std::to_string(event.score)
+                                                 + ",\"joint\":" + std::to_string(event.jointScore) + ",\"metrics\":[" + metrics + "]}",
+                                             "detector"});
+        }
+        m_closedAnomalies.append(event);
     }
 }
 
@@ -214,6 +247,11 @@ SnapshotPtr Engine::publishNow()
     snapshot->health = m_lastHealth;
     snapshot->recentEvents = m_recentEvents.latest(50);
     snapshot->recentProblems = m_recentProblems.latest(50);
+    if (m_detection) {
+        snapshot->openAnomalies = m_detection->openEvents();
+        snapshot->recentAnomalies = m_closedAnomalies.latest(20);
+        snapshot->anomalyCount = m_detection->eventCount();
+    }
     snapshot->publishMillis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     SnapshotPtr published = std::move(snapshot);
     m_snapshot.store(published, std::memory_order_release);

@@ -14,6 +14,7 @@
 #include "model/bounded_buffer.h"
 #include "model/health_evaluator.h"
 #include "model/series_store.h"
+#include "runtime/detection_service.h"
 #include "runtime/engine_snapshot.h"
 #include "scenario/scenario.h"
 
@@ -35,6 +36,8 @@ public:
         Duration publishInterval = 100 * kMillisecond; // ≤ 10 Hz
         Duration healthInterval = kSecond;
         std::string eventDatabase; // empty: no persistent event store
+        bool detection = true;     // run the streaming detectors and build anomaly events
+        DetectionService::Options detector;
     };
 
     Engine();
@@ -65,6 +68,8 @@ public:
     void ingestSpans(std::span<const SpanRecord> spans, const std::string &feed);
     void ingestEvents(std::span<const EventRecord> events, const std::string &feed);
     void setFeedState(const std::string &feed, FeedState state, std::string lastError = {});
+    // Time moved on to `now` (simulated during replay): close quiet anomaly events, persist closed ones.
+    void advanceTo(Timestamp now);
 
     SnapshotPtr snapshot() const { return m_snapshot.load(std::memory_order_acquire); }
     // Builds and publishes a snapshot now (the publisher thread does this periodically).
@@ -75,6 +80,9 @@ public:
     const BoundedBuffer<LogRecord> &logs() const { return m_logs; }
     const BoundedBuffer<SpanRecord> &spans() const { return m_spans; }
     EventStore *events() const { return m_eventStore.get(); }
+    DetectionService *detection() const { return m_detection.get(); }
+    // Every anomaly event that closed so far (bounded), oldest first.
+    std::vector<AnomalyEvent> closedAnomalies() const { return m_closedAnomalies.latest(m_closedAnomalies.capacity()); }
     const Clock &clock() const { return m_clock; }
     ManualClock &simulationClock() { return m_clock; }
 
@@ -90,6 +98,8 @@ private:
     BoundedBuffer<EventRecord> m_recentEvents{200};
     BoundedBuffer<LogRecord> m_recentProblems{200};
     std::unique_ptr<EventStore> m_eventStore;
+    std::unique_ptr<DetectionService> m_detection;
+    BoundedBuffer<AnomalyEvent> m_closedAnomalies{5000};
     std::unique_ptr<Scenario> m_scenario;
     std::unique_ptr<HealthEvaluator> m_health;
     std::unique_ptr<ScenarioReplayer> m_replayer;

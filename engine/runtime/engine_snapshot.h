@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "detect/anomaly_events.h"
 #include "model/health_evaluator.h"
 #include "model/records.h"
 #include "model/series_store.h"
@@ -42,6 +43,9 @@ struct EngineSnapshot {
     std::vector<EntityHealth> health;
     std::vector<EventRecord> recentEvents; // newest last
     std::vector<LogRecord> recentProblems; // WARN and above, newest last
+    std::vector<AnomalyEvent> openAnomalies;   // by onset
+    std::vector<AnomalyEvent> recentAnomalies; // closed, newest last
+    std::uint64_t anomalyCount = 0;
     double publishMillis = 0;              // time taken to build this snapshot
 };
 

@@ -76,6 +76,7 @@ void ScenarioReplayer::run(std::stop_token stop)
         m_engine.ingestEvents(out.events, feed);
         t += step;
         m_engine.simulationClock().set(t);
+        m_engine.advanceTo(t);
     }
     if (m_options.until != 0 && t >= m_options.until)
         m_engine.setFeedState(feed, FeedState::Finished);

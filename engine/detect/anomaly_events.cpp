@@ -1,0 +1,231 @@
+#include "anomaly_events.h"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+
+namespace Nocturne::Engine {
+
+namespace {
+constexpr int kMaxJointMetrics = 16;
+
+struct Point {
+    Timestamp ts;
+    double score;
+    std::string metric; // empty for a joint point
+    AnomalyReason reason;
+};
+
+EventSeverity severityOf(const AnomalyEvent &e)
+{
+    const std::size_t n = e.metrics.size();
+    if (e.score >= 0.85 && n >= 2)
+        return EventSeverity::Critical;
+    if (e.score >= 0.7 || n >= 3)
+        return EventSeverity::High;
+    if (e.score >= 0.5 || n >= 2)
+        return EventSeverity::Medium;
+    return EventSeverity::Low;
+}
+} // namespace
+
+const char *eventSeverityName(EventSeverity severity)
+{
+    switch (severity) {
+    case EventSeverity::Low: return "low";
+    case EventSeverity::Medium: return "medium";
+    case EventSeverity::High: return "high";
+    case EventSeverity::Critical: return "critical";
+    }
+    return "low";
+}
+
+struct AnomalyEventBuilder::EntityState {
+    std::string name;
+    std::unordered_map<std::string, int> metricIndex;
+    Timestamp rowTs = INT64_MIN;
+    Eigen::VectorXd rowZ = Eigen::VectorXd::Zero(kMaxJointMetrics);
+    std::uint32_t rowMask = 0;
+    Eigen::MatrixXd covariance = Eigen::MatrixXd::Identity(kMaxJointMetrics, kMaxJointMetrics);
+    int rows = 0;
+    std::deque<Point> pending;
+    bool hasOpen = false;
+    AnomalyEvent event;
+};
+
+AnomalyEventBuilder::AnomalyEventBuilder(EventConfig config)
+    : m_config(config)
+{
+}
+
+AnomalyEventBuilder::~AnomalyEventBuilder() = default;
+
+AnomalyEventBuilder::EntityState &AnomalyEventBuilder::entity(const std::string &name)
+{
+    auto &slot = m_entities[name];
+    if (!slot) {
+        slot = std::make_unique<EntityState>();
+        slot->name = name;
+    }
+    return *slot;
+}
+
+void AnomalyEventBuilder::add(const std::string &entityName, const std::string &metric, Timestamp ts, const Detection &d)
+{
+    if (d.reason == AnomalyReason::BadValue || d.reason == AnomalyReason::OutOfOrder || d.reason == AnomalyReason::Duplicate)
+        return;
+    EntityState &state = entity(entityName);
+    if (ts != state.rowTs) {
+        if (state.rowTs != INT64_MIN)
+            finishRow(state);
+        state.rowTs = ts;
+        state.rowMask = 0;
+    }
+    auto [it, inserted] = state.metricIndex.try_emplace(metric, int(state.metricIndex.size()));
+    const int index = it->second;
+    if (index < kMaxJointMetrics && d.reason != AnomalyReason::WarmingUp) {
+        state.rowZ[index] = std::clamp(d.z, -10.0, 10.0);
+        state.rowMask |= 1u << index;
+    }
+    if (d.rawScore >= m_config.pointScore)
+        addPoint(state, metric, ts, d.rawScore, d.reason, false);
+}
+
+void AnomalyEventBuilder::finishRow(EntityState &state)
+{
+    std::vector<int> dims;
+    for (int i = 0; i < kMaxJointMetrics; ++i) {
+        if (state.rowMask & (1u << i))
+            dims.push_back(i);
+    }
+    const int k = int(dims.size());
+    if (k < 2)
+        return;
+    Eigen::VectorXd z(k);
+    Eigen::MatrixXd sigma(k, k);
+    int moderate = 0;
+    for (int a = 0; a < k; ++a) {
+        // Clipped: one extreme metric is the per-series detector's business; the joint score is for several
+        // metrics that are each moderately off at once.
+        z[a] = std::clamp(state.rowZ[dims[a]], -4.0, 4.0);
+        moderate += std::fabs(z[a]) >= 2.0;
+        for (int b = 0; b < k; ++b)
+            sigma(a, b) = state.covariance(dims[a], dims[b]);
+    }
+    if (state.rows >= m_config.jointWarmup) {
+        // Shrink towards the diagonal: a stable inverse even with few rows and strongly correlated metrics.
+        Eigen::MatrixXd shrunk = (1.0 - m_config.shrinkage) * sigma;
+        shrunk.diagonal() = sigma.diagonal();
+        shrunk.diagonal().array() += 1e-3;
+        const double d2 = z.dot(shrunk.ldlt().solve(z));
+        // Wilson–Hilferty: chi-square(k) → standard normal.
+        const double c = 2.0 / (9.0 * k);
+        const double zj = (std::cbrt(std::max(d2, 0.0) / k) - (1.0 - c)) / std::sqrt(c);
+        // Every entity tests a row each step: demand ~5σ jointly (p ≈ 3e-7) so a day of rows stays quiet.
+        const double excess = std::max(0.0, zj - 5.0);
+        const double joint = excess / (excess + 1.5);
+        if (joint >= m_config.jointPointScore && moderate >= 2)
+            addPoint(state, std::string(), state.rowTs, joint, AnomalyReason::None, true);
+        if (state.hasOpen)
+            state.event.jointScore = std::max(state.event.jointScore, joint);
+    }
+    // Learn the covariance from the winsorised row.
+    const double alpha = std::max(m_config.covarianceAlpha, 1.0 / double(state.rows + 2));
+    const Eigen::VectorXd clipped = z.cwiseMax(-4.0).cwiseMin(4.0);
+    const Eigen::MatrixXd outer = clipped * clipped.transpose();
+    for (int a = 0; a < k; ++a) {
+        for (int b = 0; b < k; ++b)
+            state.covariance(dims[a], dims[b]) += alpha * (outer(a, b) - state.covariance(dims[a], dims[b]));
+    }
+    ++state.rows;
+}
+
+void AnomalyEventBuilder::addPoint(EntityState &state, const std::string &metric, Timestamp ts, double score,
+                                   AnomalyReason reason, bool joint)
+{
+    auto include = [&](AnomalyEvent &event, const Point &p) {
+        event.end = std::max(event.end, p.ts);
+        event.score = std::max(event.score, p.score);
+        if (p.metric.empty()) {
+            event.jointScore = std::max(event.jointScore, p.score);
+        } else {
+            auto m = std::find_if(event.metrics.begin(), event.metrics.end(), [&](const InvolvedMetric &x) { return x.metric == p.metric; });
+            if (m == event.metrics.end())
+                event.metrics.push_back(InvolvedMetric{p.metric, p.score, p.ts, p.reason});
+            else if (p.score > m->maxScore) {
+                m->maxScore = p.score;
+                m->reason = p.reason;
+            }
+        }
+        event.severity = severityOf(event);
+        event.confirmed = event.end - event.onset >= m_config.forDuration;
+        m_changed[event.id] = event;
+    };
+    const Point point{ts, score, joint ? std::string() : metric, reason};
+    if (state.hasOpen && ts - state.event.end <= m_config.eps) {
+        include(state.event, point);
+        return;
+    }
+    if (state.hasOpen) {
+        state.event.open = false;
+        m_changed[state.event.id] = state.event;
+        state.hasOpen = false;
+    }
+    state.pending.push_back(point);
+    while (!state.pending.empty() && ts - state.pending.front().ts > m_config.eps)
+        state.pending.pop_front();
+    if (score >= m_config.openScore || int(state.pending.size()) >= m_config.minPoints) {
+        AnomalyEvent event;
+        event.id = m_nextId++;
+        event.entity = state.name;
+        event.onset = state.pending.front().ts;
+        event.end = event.onset;
+        for (const Point &p : state.pending)
+            include(event, p);
+        state.pending.clear();
+        state.event = std::move(event);
+        state.hasOpen = true;
+        m_changed[state.event.id] = state.event;
+    }
+}
+
+void AnomalyEventBuilder::advance(Timestamp now)
+{
+    for (auto &[name, state] : m_entities) {
+        if (state->rowTs != INT64_MIN && state->rowTs < now) {
+            finishRow(*state);
+            state->rowTs = INT64_MIN;
+            state->rowMask = 0;
+        }
+        if (state->hasOpen && now - state->event.end > m_config.eps) {
+            state->event.open = false;
+            m_changed[state->event.id] = state->event;
+            state->hasOpen = false;
+        }
+    }
+}
+
+std::vector<AnomalyEvent> AnomalyEventBuilder::takeChanged()
+{
+    std::vector<AnomalyEvent> out;
+    out.reserve(m_changed.size());
+    for (auto &[id, event] : m_changed)
+        out.push_back(std::move(event));
+    m_changed.clear();
+    return out;
+}
+
+std::vector<AnomalyEvent> AnomalyEventBuilder::openEvents() const
+{
+    std::vector<AnomalyEvent> out;
+    for (const auto &[name, state] : m_entities) {
+        if (state->hasOpen)
+            out.push_back(state->event);
+    }
+    std::sort(out.begin(), out.end(), [](const AnomalyEvent &a, const AnomalyEvent &b) { return a.onset < b.onset; });
+    return out;
+}
+
+} // namespace Nocturne::Engine

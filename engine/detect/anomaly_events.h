@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "detect/series_detector.h"
+
+namespace Nocturne::Engine {
+
+enum class EventSeverity : std::uint8_t { Low, Medium, High, Critical };
+const char *eventSeverityName(EventSeverity severity);
+
+struct InvolvedMetric {
+    std::string metric;
+    double maxScore = 0;
+    Timestamp firstAnomalous = 0;
+    AnomalyReason reason = AnomalyReason::None;
+};
+
+// What alerts and root-cause analysis consume: one entity misbehaving over a time span, with the metrics involved.
+struct AnomalyEvent {
+    std::uint64_t id = 0;
+    std::string entity;
+    Timestamp onset = 0;
+    Timestamp end = 0;       // last anomalous point; the event is closed once `open` is false
+    bool open = true;
+    bool confirmed = false;  // open for at least EventConfig::forDuration (Prometheus-style `for` gating)
+    double score = 0;        // max of per-metric and joint scores
+    double jointScore = 0;   // multi-metric (Mahalanobis) score at its peak
+    EventSeverity severity = EventSeverity::Low;
+    std::vector<InvolvedMetric> metrics;
+};
+
+struct EventConfig {
+    double pointScore = 0.5;       // a sample counts as an anomalous point from this (undebounced) score
+    double openScore = 0.97;       // a single point this extreme opens an event on its own
+    int minPoints = 3;             // otherwise: this many points within `eps` (DBSCAN core condition); a lone
+                                   // spike is noise, an anomaly persists or spreads across metrics
+    Duration eps = 2 * kMinute;    // points closer than this belong to the same event
+    double jointPointScore = 0.5;  // joint score that counts as a point of its own
+    double shrinkage = 0.2;        // covariance shrinkage towards its diagonal
+    double covarianceAlpha = 0.01; // EW covariance of standardised residuals
+    int jointWarmup = 60;          // rows before the joint score is trusted
+    Duration forDuration = 0;      // an event is confirmed once it has lasted this long (0: at once)
+};
+
+// Turns per-series detections into anomaly events per entity.
+//  * Joint scoring: per entity, the standardised residuals of its metrics at one timestamp form a row; the squared
+//    Mahalanobis distance of the row under a shrinkage EW covariance (Eigen LDLT) gives a joint score, so several
+//    metrics that are each only a little off raise the alarm together.
+//  * Clustering: anomalous points (per-metric or joint) are clustered along time per entity, DBSCAN-style in one
+//    dimension: a point joins the open event when it lies within eps of its last point; a new event needs a strong
+//    point or minPoints points within eps. The event closes eps after its last point.
+class AnomalyEventBuilder
+{
+public:
+    explicit AnomalyEventBuilder(EventConfig config = {});
+    ~AnomalyEventBuilder();
+
+    // Feeds one scored sample. Returns events opened or closed by it (also available through take()).
+    void add(const std::string &entity, const std::string &metric, Timestamp ts, const Detection &detection);
+    // Closes events whose last point is older than now - eps.
+    void advance(Timestamp now);
+
+    // Events that changed (opened, grew, closed) since the last call.
+    std::vector<AnomalyEvent> takeChanged();
+    std::vector<AnomalyEvent> openEvents() const;
+    std::uint64_t eventCount() const { return m_nextId - 1; }
+
+private:
+    struct EntityState;
+    EntityState &entity(const std::string &name);
+    void addPoint(EntityState &state, const std::string &metric, Timestamp ts, double score, AnomalyReason reason, bool joint);
+    void finishRow(EntityState &state);
+
+    EventConfig m_config;
+    std::unordered_map<std::string, std::unique_ptr<EntityState>> m_entities;
+    std::map<std::uint64_t, AnomalyEvent> m_changed;
+    std::uint64_t m_nextId = 1;
+};
+
+} // namespace Nocturne::Engine
