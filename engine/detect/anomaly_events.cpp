@@ -176,7 +176,11 @@ void AnomalyEventBuilder::addPoint(EntityState &state, const std::string &metric
     state.pending.push_back(point);
     while (!state.pending.empty() && ts - state.pending.front().ts > m_config.eps)
         state.pending.pop_front();
-    if (score >= m_config.openScore || int(state.pending.size()) >= m_config.minPoints) {
+    double strongest = 0;
+    for (const Point &p : state.pending)
+        strongest = std::max(strongest, p.score);
+    const int n = int(state.pending.size());
+    if (n >= m_config.minPoints || (n >= 2 && strongest >= m_config.openScore)) {
         AnomalyEvent event;
         event.id = m_nextId++;
         event.entity = state.name;
