@@ -114,6 +114,7 @@ void AnomalyEventBuilder::finishRow(EntityState &state)
         for (int b = 0; b < k; ++b)
             sigma(a, b) = state.covariance(dims[a], dims[b]);
     }
+    double joint = 0;
     if (state.rows >= m_config.jointWarmup) {
         // Shrink towards the diagonal: a stable inverse even with few rows and strongly correlated metrics.
         Eigen::MatrixXd shrunk = (1.0 - m_config.shrinkage) * sigma;
@@ -123,15 +124,18 @@ void AnomalyEventBuilder::finishRow(EntityState &state)
         // Wilson–Hilferty: chi-square(k) → standard normal.
         const double c = 2.0 / (9.0 * k);
         const double zj = (std::cbrt(std::max(d2, 0.0) / k) - (1.0 - c)) / std::sqrt(c);
-        // Every entity tests a row each step: demand ~5σ jointly (p ≈ 3e-7) so a day of rows stays quiet.
-        const double excess = std::max(0.0, zj - 5.0);
-        const double joint = excess / (excess + 1.5);
+        // Every entity tests a row each step: the joint score reaches 0.5 at zj = 5 (p ≈ 3e-7) so a day of rows
+        // stays quiet.
+        const double excess = std::max(0.0, zj - 4.0);
+        joint = excess / (excess + 1.0);
         if (joint >= m_config.jointPointScore && moderate >= 2)
             addPoint(state, std::string(), state.rowTs, joint, AnomalyReason::None, true);
         if (state.hasOpen)
             state.event.jointScore = std::max(state.event.jointScore, joint);
     }
-    // Learn the covariance from the winsorised row.
+    // Learn the covariance from normal rows only (robust: an anomaly must not teach the model that it is normal).
+    if (joint >= 0.25)
+        return;
     const double alpha = std::max(m_config.covarianceAlpha, 1.0 / double(state.rows + 2));
     const Eigen::VectorXd clipped = z.cwiseMax(-4.0).cwiseMin(4.0);
     const Eigen::MatrixXd outer = clipped * clipped.transpose();

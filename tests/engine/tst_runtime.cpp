@@ -18,6 +18,7 @@ private Q_SLOTS:
     {
         Engine::Options options;
         options.publishInterval = 2 * kMillisecond;
+        options.detection = false; // counts below are of raw samples only
         Engine engine(options);
         constexpr int kWriters = 4, kBatches = 300, kBatchSize = 50;
         std::vector<SeriesId> ids;
@@ -92,13 +93,28 @@ private Q_SLOTS:
         const SnapshotPtr snap = engine.publishNow();
         QCOMPARE(snap->simTime, start + 45 * kMinute);
         QCOMPARE(snap->feeds.front().state, FeedState::Finished);
-        QCOMPARE(snap->store.appended, std::uint64_t(snap->store.series * 270)); // 45 min at 10 s
+        // 45 min at 10 s for every scenario series; the detectors add band series (lower, upper, score) beside them.
+        const std::uint64_t sourceSeries = snap->feeds.front().samples / 270;
+        QCOMPARE(snap->feeds.front().samples, sourceSeries * 270);
+        QCOMPARE(snap->store.series, std::size_t(sourceSeries * 4));
+        QVERIFY(snap->store.appended > snap->feeds.front().samples * 3);
+        // Anomaly events: the bad deploy at 42m is found on search; events reach SQLite when they close.
+        bool searchEvent = false;
+        for (const auto &e : snap->openAnomalies)
+            searchEvent |= e.entity == "search";
+        for (const auto &e : engine.closedAnomalies())
+            searchEvent |= e.entity == "search" && e.onset >= start + 42 * kMinute;
+        QVERIFY(searchEvent);
+        QVERIFY(snap->anomalyCount >= 4);
         QVERIFY(snap->logCount > 1000);
         QVERIFY(snap->spanCount > 1000);
         // Deploy events reach SQLite: the scheduled catalog deploy and the bad search deploy.
         auto deploys = engine.events()->query(EventStore::Query{0, INT64_MAX, "deploy", {}, 100});
         QVERIFY(deploys);
         QCOMPARE(deploys->size(), std::size_t(2));
+        auto anomalies = engine.events()->query(EventStore::Query{0, INT64_MAX, "anomaly", {}, 1000});
+        QVERIFY(anomalies && !anomalies->empty());
+        QVERIFY(QString::fromStdString(anomalies->front().attributes).contains(QStringLiteral("\"metrics\":[")));
         // Health: the estate has tiles and the last fault (bad deploy at 42m) shows on search.
         QVERIFY(snap->health.size() > 40);
         bool searchUnhealthy = false;
