@@ -146,6 +146,8 @@ Result<Forecast> forecastSeries(const std::vector<Sample> &samples, const Foreca
     out.trend = out.slopePerDay > 0.02 * scale ? TrendClass::Rising : out.slopePerDay < -0.02 * scale ? TrendClass::Falling : TrendClass::Flat;
 
     const Timestamp lastBucket = first + Timestamp(buckets - 1) * request.step;
+    // A series that has never been negative (latency, rate, utilisation) keeps a zero floor on its interval.
+    const bool nonNegative = std::all_of(y.begin(), y.end(), [](double v) { return v >= 0; });
     const int steps = int(request.horizon / request.step);
     double variance = 0;
     for (int h = 1; h <= steps; ++h) {
@@ -158,7 +160,8 @@ Result<Forecast> forecastSeries(const std::vector<Sample> &samples, const Foreca
         const std::size_t seasonIndex = m > 0 ? (y.size() - 1 + std::size_t(h)) % std::size_t(m) : 0;
         const double value = best.level + h * best.trend + (m > 0 ? best.season[seasonIndex] : 0.0);
         const double half = 1.96 * out.residualSigma * std::sqrt(1 + variance);
-        out.points.push_back({lastBucket + Timestamp(h) * request.step, value, value - half, value + half});
+        const double lower = nonNegative ? std::max(0.0, value - half) : value - half;
+        out.points.push_back({lastBucket + Timestamp(h) * request.step, nonNegative ? std::max(0.0, value) : value, lower, value + half});
     }
     return out;
 }

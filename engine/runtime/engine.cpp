@@ -201,6 +201,13 @@ void Engine::advanceTo(Timestamp now)
     }
 }
 
+Result<Forecast> Engine::forecast(SeriesId id, const ForecastRequest &request) const
+{
+    if (!m_store.key(id))
+        return makeError(ErrorCode::NotFound, "no series with id " + std::to_string(id.value));
+    return forecastSeries(m_store.range(id, INT64_MIN, INT64_MAX), request);
+}
+
 void Engine::setFeedState(const std::string &feedName, FeedState state, std::string lastError)
 {
     std::lock_guard lock(m_feedsMutex);

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "forecast/holt_winters.h"
 #include "model/bounded_buffer.h"
 #include "model/health_evaluator.h"
 #include "model/series_store.h"
@@ -74,6 +75,9 @@ public:
     SnapshotPtr snapshot() const { return m_snapshot.load(std::memory_order_acquire); }
     // Builds and publishes a snapshot now (the publisher thread does this periodically).
     SnapshotPtr publishNow();
+
+    // Capacity forecast of one series over its stored history (thread-safe; call off the GUI thread).
+    Result<Forecast> forecast(SeriesId id, const ForecastRequest &request) const;
 
     const SeriesStore &store() const { return m_store; }
     SeriesStore &store() { return m_store; }

@@ -1,5 +1,6 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QCheckBox>
 #include <QImage>
 #include <QSet>
 #include <QTemporaryDir>
@@ -59,7 +60,14 @@ private Q_SLOTS:
         // Tiles for every service, cache, database, queue and host of the shop estate.
         QTRY_VERIFY_WITH_TIMEOUT(overview->model()->rowCount() >= 51, 10000);
         // The series list fills from the engine off the GUI thread, and the default series get plotted.
-        QTRY_VERIFY_WITH_TIMEOUT(metrics->model()->rowCount() == int(m_engine->store().seriesCount()), 10000);
+        // (detector band series are not listed: they are drawn with the series they belong to)
+        auto sourceSeries = [this] {
+            int n = 0;
+            for (Engine::SeriesId id : m_engine->store().allSeries())
+                n += !Engine::DetectionService::isDerived(*m_engine->store().key(id));
+            return n;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(metrics->model()->rowCount() == sourceSeries(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(metrics->plottedPoints() > 100, 10000);
         const auto selected = metrics->selectedSeries();
         QVERIFY(!selected.empty());
@@ -78,6 +86,21 @@ private Q_SLOTS:
         QVERIFY2(colours.size() > 200, qPrintable(QString::number(colours.size())));
         QVERIFY(colours.contains(Ui::Theme::current().stateColor(Engine::HealthState::Ok).rgb()));
         image.save(m_dir.filePath(QStringLiteral("main_window.png")));
+
+        // The detector's expected band is stored next to the data and drawn behind it.
+        QVERIFY(m_engine->detection());
+        const auto bands = m_engine->detection()->bandsOf(selected.front());
+        QVERIFY(bands.lower.isValid() && bands.upper.isValid() && bands.score.isValid());
+        QTRY_VERIFY_WITH_TIMEOUT(m_engine->store().last(bands.upper).has_value(), 10000);
+
+        // Forecast toggle: a Holt–Winters forecast with its interval appears to the right of now.
+        auto *toggle = metrics->findChild<QCheckBox *>(QStringLiteral("forecastToggle"));
+        QVERIFY(toggle);
+        toggle->setChecked(true);
+        QTRY_VERIFY_WITH_TIMEOUT(metrics->property("forecastPoints").toInt() > 10, 10000);
+        const QString shot = qEnvironmentVariable("NOCTURNE_TEST_SCREENSHOT_DIR");
+        if (!shot.isEmpty())
+            window.grab().save(shot + QStringLiteral("/main_window_forecast.png"));
     }
 
     void themeToggleRepaintsLight()

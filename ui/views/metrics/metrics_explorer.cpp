@@ -1,6 +1,9 @@
 #include "metrics_explorer.h"
 
 #include <QAreaSeries>
+#include <QCheckBox>
+#include <QScatterSeries>
+#include <QToolTip>
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
@@ -27,6 +30,7 @@
 #include <cmath>
 
 #include "models/series_list_model.h"
+#include "runtime/detection_service.h"
 #include "shell/snapshot_hub.h"
 #include "theme/theme.h"
 
@@ -56,6 +60,7 @@ MetricsExplorer::MetricsExplorer(SnapshotHub &hub, QWidget *parent)
     , m_search(new QLineEdit(this))
     , m_list(new QListView(this))
     , m_window(new QComboBox(this))
+    , m_forecastToggle(new QCheckBox(tr("Forecast"), this))
     , m_status(new QLabel(this))
     , m_chart(new QChart)
     , m_chartView(new QChartView(m_chart, this))
@@ -90,6 +95,12 @@ MetricsExplorer::MetricsExplorer(SnapshotHub &hub, QWidget *parent)
         m_lastRequestSim = 0;
         requestData();
     });
+    m_forecastToggle->setObjectName(QStringLiteral("forecastToggle"));
+    m_forecastToggle->setToolTip(tr("Holt–Winters forecast of the first selected series with its 95 % interval"));
+    connect(m_forecastToggle, &QCheckBox::toggled, this, [this] {
+        m_lastRequestSim = 0;
+        requestData();
+    });
 
     const Theme &theme = Theme::current();
     m_chart->setTheme(theme.kind() == Theme::Kind::Dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
@@ -110,6 +121,22 @@ MetricsExplorer::MetricsExplorer(SnapshotHub &hub, QWidget *parent)
     }
     m_chart->addAxis(m_axisX, Qt::AlignBottom);
     m_chart->addAxis(m_axisY, Qt::AlignLeft);
+    // Event spans first so they sit behind the data.
+    for (int i = 0; i < 4; ++i) {
+        auto *top = new QLineSeries(m_chart);
+        auto *bottom = new QLineSeries(m_chart);
+        auto *span = new QAreaSeries(top, bottom);
+        QColor c = theme.stateColor(Engine::HealthState::Warning);
+        c.setAlphaF(0.13f);
+        span->setBrush(c);
+        span->setPen(Qt::NoPen);
+        span->setName(tr("anomaly event"));
+        m_chart->addSeries(span);
+        span->attachAxis(m_axisX);
+        span->attachAxis(m_axisY);
+        span->setVisible(false);
+        m_eventSpans.push_back(span);
+    }
     // A fixed set of series objects, reused on every refresh: no churn of chart items at 1 Hz.
     for (int i = 0; i < kMaxSelected; ++i) {
         Slot slot;
@@ -130,7 +157,37 @@ MetricsExplorer::MetricsExplorer(SnapshotHub &hub, QWidget *parent)
             series->attachAxis(m_axisY);
             series->setVisible(false);
         }
+        connect(slot.avg, &QLineSeries::hovered, this, [this, i](const QPointF &point, bool state) { showHover(point, state, i); });
         m_slots.push_back(slot);
+    }
+    auto *fcUpper = new QLineSeries(m_chart);
+    auto *fcLower = new QLineSeries(m_chart);
+    m_forecastBand = new QAreaSeries(fcUpper, fcLower);
+    QColor fc = theme.mutedText();
+    fc.setAlphaF(0.18f);
+    m_forecastBand->setBrush(fc);
+    m_forecastBand->setPen(Qt::NoPen);
+    m_forecastLine = new QLineSeries;
+    m_forecastLine->setName(tr("forecast (95 % interval)"));
+    m_forecastLine->setPen(QPen(theme.text(), 1.5, Qt::DashLine));
+    m_warnPoints = new QScatterSeries;
+    m_warnPoints->setName(tr("anomaly ▲"));
+    m_warnPoints->setMarkerShape(QScatterSeries::MarkerShapeTriangle);
+    m_warnPoints->setMarkerSize(11);
+    m_warnPoints->setColor(theme.stateColor(Engine::HealthState::Warning));
+    m_warnPoints->setBorderColor(theme.panel());
+    m_criticalPoints = new QScatterSeries;
+    m_criticalPoints->setName(tr("strong anomaly ■"));
+    m_criticalPoints->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+    m_criticalPoints->setMarkerSize(11);
+    m_criticalPoints->setColor(theme.stateColor(Engine::HealthState::Critical));
+    m_criticalPoints->setBorderColor(theme.panel());
+    for (QAbstractSeries *series : {static_cast<QAbstractSeries *>(m_forecastBand), static_cast<QAbstractSeries *>(m_forecastLine),
+                                    static_cast<QAbstractSeries *>(m_warnPoints), static_cast<QAbstractSeries *>(m_criticalPoints)}) {
+        m_chart->addSeries(series);
+        series->attachAxis(m_axisX);
+        series->attachAxis(m_axisY);
+        series->setVisible(false);
     }
     m_chartView->setRenderHint(QPainter::Antialiasing);
 
@@ -145,6 +202,7 @@ MetricsExplorer::MetricsExplorer(SnapshotHub &hub, QWidget *parent)
     rightLayout->setContentsMargins(0, 0, 0, 0);
     auto *toolbar = new QHBoxLayout;
     toolbar->addWidget(m_status, 1);
+    toolbar->addWidget(m_forecastToggle);
     toolbar->addWidget(m_window);
     rightLayout->addLayout(toolbar);
     rightLayout->addWidget(m_chartView, 1);
@@ -191,7 +249,8 @@ void MetricsExplorer::fetchSeriesList(std::size_t from, std::size_t to)
         entries.reserve(to - from);
         for (std::size_t i = from; i < to; ++i) {
             const Engine::SeriesId id{static_cast<std::uint32_t>(i)};
-            if (auto key = store->key(id))
+            auto key = store->key(id);
+            if (key && !Engine::DetectionService::isDerived(*key))
                 entries.push_back({id, QString::fromStdString(key->name), QString::fromStdString(key->canonical())});
         }
         return entries;
@@ -261,27 +320,54 @@ void MetricsExplorer::requestData()
     const auto snapshot = m_hub.current();
     if (!snapshot)
         return;
-    const std::vector<Engine::SeriesId> ids = selectedSeries();
-    std::vector<std::pair<Engine::SeriesId, QString>> requests;
-    for (Engine::SeriesId id : ids) {
+    struct Request {
+        Engine::SeriesId id;
+        QString label;
+        Engine::DetectionService::BandIds bands;
+    };
+    std::vector<Request> requests;
+    Engine::Engine &engine = m_hub.engine();
+    for (Engine::SeriesId id : selectedSeries()) {
         const int row = m_model->rowOf(id);
-        requests.emplace_back(id, row >= 0 ? m_model->at(row)->label : QString());
+        requests.push_back({id, row >= 0 ? m_model->at(row)->label : QString(),
+                            engine.detection() ? engine.detection()->bandsOf(id) : Engine::DetectionService::BandIds{}});
     }
+    const Engine::Duration span = window();
     const Engine::Timestamp to = snapshot->simTime;
-    const Engine::Timestamp from = to - window();
+    const Engine::Timestamp from = to - span;
+    const bool wantForecast = m_forecastToggle->isChecked() && !requests.empty();
     // One bucket per horizontal pixel of the plot: min and max give ~2 points per pixel.
     const std::size_t buckets = static_cast<std::size_t>(std::max(50, int(m_chart->plotArea().width())));
     const std::uint64_t generation = ++m_generation;
     m_lastRequestSim = to;
     m_requestInFlight = true;
-    const Engine::SeriesStore *store = &m_hub.engine().store();
-    auto future = QtConcurrent::run([store, requests, from, to, buckets] {
-        std::vector<SeriesData> out;
-        for (const auto &[id, label] : requests)
-            out.push_back({id, label, store->downsample(id, from, to + 1, buckets)});
-        return out;
+    const Engine::Engine *enginePtr = &engine;
+    auto future = QtConcurrent::run([enginePtr, requests, from, to, span, buckets, wantForecast] {
+        const Engine::SeriesStore &store = enginePtr->store();
+        Result result;
+        for (const auto &r : requests) {
+            SeriesData data{r.id, r.label, {}, store.downsample(r.id, from, to + 1, buckets), {}, {}, {}};
+            if (auto key = store.key(r.id))
+                data.entity = QString::fromStdString(std::string(key->label("entity")));
+            if (r.bands.score.isValid()) {
+                data.lower = store.downsample(r.bands.lower, from, to + 1, buckets);
+                data.upper = store.downsample(r.bands.upper, from, to + 1, buckets);
+                data.score = store.downsample(r.bands.score, from, to + 1, buckets);
+            }
+            result.series.push_back(std::move(data));
+        }
+        if (wantForecast) {
+            // Forecast a third of the window ahead, on a grid of ~120 steps per window, with daily seasonality.
+            Engine::ForecastRequest request;
+            request.step = std::max<Engine::Duration>(10 * Engine::kSecond, span / 120);
+            request.horizon = span / 3;
+            request.season = Engine::kDay;
+            if (auto forecast = enginePtr->forecast(requests.front().id, request))
+                result.forecast = std::move(forecast->points);
+        }
+        return result;
     });
-    auto *watcher = new QFutureWatcher<std::vector<SeriesData>>(this);
+    auto *watcher = new QFutureWatcher<Result>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, from, to] {
         m_requestInFlight = false;
         applyData(generation, watcher->result(), from, to);
@@ -290,14 +376,15 @@ void MetricsExplorer::requestData()
     watcher->setFuture(future);
 }
 
-void MetricsExplorer::applyData(std::uint64_t generation, std::vector<SeriesData> data, Engine::Timestamp from,
-                                Engine::Timestamp to)
+void MetricsExplorer::applyData(std::uint64_t generation, Result result, Engine::Timestamp from, Engine::Timestamp to)
 {
     Q_ASSERT(QThread::currentThread() == thread());
     if (generation != m_generation)
         return; // a newer request is on its way
+    const std::vector<SeriesData> &data = result.series;
     double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
     std::size_t points = 0;
+    QList<QPointF> warn, critical;
     const QRegularExpression entity(QStringLiteral("entity=\"([^\"]*)\""));
     for (std::size_t i = 0; i < m_slots.size(); ++i) {
         Slot &slot = m_slots[i];
@@ -312,40 +399,158 @@ void MetricsExplorer::applyData(std::uint64_t generation, std::vector<SeriesData
         const SeriesData &series = data[i];
         QList<QPointF> avgPoints, upperPoints, lowerPoints;
         avgPoints.reserve(qsizetype(series.buckets.size()));
-        upperPoints.reserve(qsizetype(series.buckets.size()));
-        lowerPoints.reserve(qsizetype(series.buckets.size()));
         for (const auto &b : series.buckets) {
-            const double x = double(toMsecs(b.start));
-            avgPoints.append({x, b.avg});
-            upperPoints.append({x, b.max});
-            lowerPoints.append({x, b.min});
+            avgPoints.append({double(toMsecs(b.start)), b.avg});
             lo = std::min(lo, b.min);
             hi = std::max(hi, b.max);
+        }
+        // The shaded band is what the detector expected (lower..upper); without a detector, the data's min..max.
+        const bool expected = !series.lower.empty() && series.lower.size() == series.upper.size();
+        const auto &bandLow = expected ? series.lower : series.buckets;
+        const auto &bandHigh = expected ? series.upper : series.buckets;
+        for (std::size_t k = 0; k < bandLow.size() && k < bandHigh.size(); ++k) {
+            const double x = double(toMsecs(bandLow[k].start));
+            lowerPoints.append({x, expected ? bandLow[k].avg : bandLow[k].min});
+            upperPoints.append({x, expected ? bandHigh[k].avg : bandHigh[k].max});
+        }
+        // Anomalous buckets: marked on the line where the detector's score peaked at or above the threshold.
+        std::size_t b = 0;
+        for (const auto &sc : series.score) {
+            while (b + 1 < series.buckets.size() && series.buckets[b].start < sc.start)
+                ++b;
+            if (sc.max >= 0.5 && b < series.buckets.size())
+                (sc.max >= 0.8 ? critical : warn).append({double(toMsecs(sc.start)), series.buckets[b].max});
         }
         points += series.buckets.size() * 2;
         slot.avg->replace(avgPoints);
         slot.upper->replace(upperPoints);
         slot.lower->replace(lowerPoints);
-        // Short legend names: metric plus the entity label.
         const auto match = entity.match(series.label);
         slot.avg->setName(match.hasMatch() ? series.label.section(QLatin1Char('{'), 0, 0) + QStringLiteral(" · ") + match.captured(1)
                                            : series.label);
         slot.avg->setVisible(true);
         slot.band->setVisible(true);
     }
-    const auto markers = m_chart->legend()->markers();
-    for (QLegendMarker *marker : markers)
-        marker->setVisible(marker->series()->isVisible() && !qobject_cast<QAreaSeries *>(marker->series()));
-    m_axisX->setRange(QDateTime::fromMSecsSinceEpoch(toMsecs(from), Qt::UTC),
-                      QDateTime::fromMSecsSinceEpoch(toMsecs(to), Qt::UTC));
+    m_warnPoints->replace(warn);
+    m_criticalPoints->replace(critical);
+    m_warnPoints->setVisible(!warn.isEmpty());
+    m_criticalPoints->setVisible(!critical.isEmpty());
+
+    // Forecast to the right of "now".
+    Engine::Timestamp axisEnd = to;
+    QList<QPointF> fcLine, fcUpper, fcLower;
+    for (const auto &p : result.forecast) {
+        fcLine.append({double(toMsecs(p.ts)), p.value});
+        fcUpper.append({double(toMsecs(p.ts)), p.upper});
+        fcLower.append({double(toMsecs(p.ts)), p.lower});
+        lo = std::min(lo, p.lower);
+        hi = std::max(hi, p.upper);
+        axisEnd = std::max(axisEnd, p.ts);
+    }
+    m_forecastLine->replace(fcLine);
+    m_forecastBand->upperSeries()->replace(fcUpper);
+    m_forecastBand->lowerSeries()->replace(fcLower);
+    m_forecastLine->setVisible(!fcLine.isEmpty());
+    m_forecastBand->setVisible(!fcLine.isEmpty());
+
+    double yLow = lo, yHigh = hi;
     if (std::isfinite(lo) && std::isfinite(hi)) {
         const double pad = (hi - lo) * 0.08 + (hi == lo ? std::max(1e-9, std::fabs(hi) * 0.1) : 0);
         // Non-negative data keeps a zero floor: a negative axis under a latency or a rate reads as a bug.
-        m_axisY->setRange(lo >= 0 ? std::max(0.0, lo - pad) : lo - pad, hi + pad);
+        yLow = lo >= 0 ? std::max(0.0, lo - pad) : lo - pad;
+        yHigh = hi + pad;
+        m_axisY->setRange(yLow, yHigh);
     }
+
+    // Anomaly events of the plotted entities, as spans behind the data.
+    std::vector<std::pair<Engine::Timestamp, Engine::Timestamp>> spans;
+    if (const auto snapshot = m_hub.current()) {
+        auto consider = [&](const Engine::AnomalyEvent &e) {
+            const bool plotted = std::any_of(data.begin(), data.end(), [&](const SeriesData &d) { return d.entity.toStdString() == e.entity; });
+            if (plotted && e.end >= from && e.onset <= to)
+                spans.emplace_back(std::max(e.onset, from), e.open ? to : std::max(e.end, e.onset + 10 * Engine::kSecond));
+        };
+        for (const auto &e : snapshot->recentAnomalies)
+            consider(e);
+        for (const auto &e : snapshot->openAnomalies)
+            consider(e);
+    }
+    for (std::size_t i = 0; i < m_eventSpans.size(); ++i) {
+        QAreaSeries *span = m_eventSpans[i];
+        if (i >= spans.size() || !std::isfinite(yLow)) {
+            span->setVisible(false);
+            continue;
+        }
+        const double x0 = double(toMsecs(spans[i].first)), x1 = double(toMsecs(spans[i].second));
+        span->upperSeries()->replace({{x0, yHigh}, {x1, yHigh}});
+        span->lowerSeries()->replace({{x0, yLow}, {x1, yLow}});
+        span->setVisible(true);
+    }
+
+    const auto markers = m_chart->legend()->markers();
+    for (QLegendMarker *marker : markers) {
+        QAbstractSeries *series = marker->series();
+        const bool isBand = qobject_cast<QAreaSeries *>(series) && series != m_eventSpans.front() && series != m_forecastBand;
+        bool duplicateSpan = false;
+        for (std::size_t i = 1; i < m_eventSpans.size(); ++i)
+            duplicateSpan |= series == m_eventSpans[i];
+        marker->setVisible(series->isVisible() && !isBand && !duplicateSpan && series != m_forecastBand);
+    }
+    m_axisX->setRange(QDateTime::fromMSecsSinceEpoch(toMsecs(from), Qt::UTC), QDateTime::fromMSecsSinceEpoch(toMsecs(axisEnd), Qt::UTC));
     m_status->setText(data.empty() ? tr("Select one or more series on the left (Ctrl-click for several).")
-                                   : tr("%n series · %1 points plotted", nullptr, int(data.size())).arg(points));
+                                   : tr("%n series · %1 points plotted · shaded: expected band · hover for details", nullptr,
+                                        int(data.size()))
+                                         .arg(points));
     setProperty("plottedPoints", int(points));
+    setProperty("anomalyMarkers", int(warn.size() + critical.size()));
+    setProperty("forecastPoints", int(fcLine.size()));
+    m_lastResult = std::move(result);
+}
+
+void MetricsExplorer::showHover(const QPointF &point, bool state, int slot)
+{
+    if (!state || slot < 0 || std::size_t(slot) >= m_lastResult.series.size()) {
+        QToolTip::hideText();
+        return;
+    }
+    const SeriesData &series = m_lastResult.series[std::size_t(slot)];
+    const Engine::Timestamp t = Engine::Timestamp(point.x()) * Engine::kMillisecond;
+    auto nearest = [t](const std::vector<Engine::DownsampleBucket> &buckets) -> const Engine::DownsampleBucket * {
+        const Engine::DownsampleBucket *best = nullptr;
+        for (const auto &b : buckets) {
+            if (!best || std::llabs(b.start - t) < std::llabs(best->start - t))
+                best = &b;
+        }
+        return best;
+    };
+    QString text = QStringLiteral("<b>%1</b><br>%2 UTC<br>value %3")
+                       .arg(m_slots[std::size_t(slot)].avg->name().toHtmlEscaped(),
+                            QString::fromStdString(Engine::formatIso8601(t)).mid(11, 8), QString::number(point.y(), 'g', 4));
+    const auto *low = nearest(series.lower), *high = nearest(series.upper), *score = nearest(series.score);
+    if (low && high)
+        text += QStringLiteral("<br>expected %1 … %2").arg(QString::number(low->avg, 'g', 4), QString::number(high->avg, 'g', 4));
+    if (score)
+        text += QStringLiteral("<br>anomaly score %1").arg(score->max, 0, 'f', 2);
+    // The reason comes from the anomaly event covering this moment, if any.
+    if (const auto snapshot = m_hub.current()) {
+        const std::string metric = series.label.section(QLatin1Char('{'), 0, 0).toStdString();
+        auto describe = [&](const Engine::AnomalyEvent &e) {
+            if (e.entity != series.entity.toStdString() || t < e.onset - Engine::kMinute || t > e.end + Engine::kMinute)
+                return;
+            for (const auto &m : e.metrics) {
+                if (m.metric == metric)
+                    text += QStringLiteral("<br>reason: %1").arg(QString::fromLatin1(Engine::anomalyReasonName(m.reason)));
+            }
+            text += QStringLiteral("<br>event: %1, %2 metric(s)")
+                        .arg(QString::fromLatin1(Engine::eventSeverityName(e.severity)))
+                        .arg(e.metrics.size());
+        };
+        for (const auto &e : snapshot->openAnomalies)
+            describe(e);
+        for (const auto &e : snapshot->recentAnomalies)
+            describe(e);
+    }
+    QToolTip::showText(QCursor::pos(), text, m_chartView);
 }
 
 int MetricsExplorer::plottedPoints() const

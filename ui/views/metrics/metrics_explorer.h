@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/strong_id.h"
+#include "forecast/holt_winters.h"
 #include "model/series_store.h"
 #include "runtime/engine_snapshot.h"
 
@@ -12,7 +13,9 @@ class QAreaSeries;
 class QChart;
 class QLineSeries;
 class QChartView;
+class QCheckBox;
 class QComboBox;
+class QScatterSeries;
 class QDateTimeAxis;
 class QLabel;
 class QLineEdit;
@@ -46,12 +49,19 @@ private:
     struct SeriesData {
         Engine::SeriesId id;
         QString label;
+        QString entity;
         std::vector<Engine::DownsampleBucket> buckets;
+        std::vector<Engine::DownsampleBucket> lower, upper, score; // detector band and score, when available
+    };
+    struct Result {
+        std::vector<SeriesData> series;
+        std::vector<Engine::ForecastPoint> forecast; // for the first series, when asked
     };
     void applySnapshot(const Engine::SnapshotPtr &snapshot);
     void fetchSeriesList(std::size_t from, std::size_t to);
     void requestData();
-    void applyData(std::uint64_t generation, std::vector<SeriesData> data, Engine::Timestamp from, Engine::Timestamp to);
+    void applyData(std::uint64_t generation, Result result, Engine::Timestamp from, Engine::Timestamp to);
+    void showHover(const QPointF &point, bool state, int slot);
     void selectDefaults();
     Engine::Duration window() const;
 
@@ -61,6 +71,7 @@ private:
     QLineEdit *m_search;
     QListView *m_list;
     QComboBox *m_window;
+    QCheckBox *m_forecastToggle;
     QLabel *m_status;
     QChart *m_chart;
     QChartView *m_chartView;
@@ -74,6 +85,12 @@ private:
         QAreaSeries *band = nullptr;
     };
     std::vector<Slot> m_slots;
+    QScatterSeries *m_warnPoints = nullptr;     // anomalous buckets, score 0.5–0.8 (triangles)
+    QScatterSeries *m_criticalPoints = nullptr; // score ≥ 0.8 (squares)
+    std::vector<QAreaSeries *> m_eventSpans;    // anomaly events of the plotted entities
+    QLineSeries *m_forecastLine = nullptr;
+    QAreaSeries *m_forecastBand = nullptr;
+    Result m_lastResult;                        // what is on screen, for hover details
     std::uint64_t m_generation = 0;
     bool m_fetchingList = false;
     bool m_requestInFlight = false;
