@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
 
 namespace Nocturne::Engine {
 
@@ -53,6 +54,8 @@ struct AnomalyEventBuilder::EntityState {
     std::deque<Point> pending;
     bool hasOpen = false;
     AnomalyEvent event;
+    std::deque<Eigen::VectorXd> history; // last 2w rows of z (NaN where a metric had no sample)
+    SeriesDetector fusedDetector;
 };
 
 AnomalyEventBuilder::AnomalyEventBuilder(EventConfig config)
@@ -62,9 +65,9 @@ AnomalyEventBuilder::AnomalyEventBuilder(EventConfig config)
 
 AnomalyEventBuilder::~AnomalyEventBuilder() = default;
 
-AnomalyEventBuilder::EntityState &AnomalyEventBuilder::entity(const std::string &name)
+AnomalyEventBuilder::EntityState &AnomalyEventBuilder::entity(const std::string &name, int intervalClass)
 {
-    auto &slot = m_entities[name];
+    auto &slot = m_entities[intervalClass == 0 ? name : name + "@" + std::to_string(intervalClass)];
     if (!slot) {
         slot = std::make_unique<EntityState>();
         slot->name = name;
@@ -72,11 +75,12 @@ AnomalyEventBuilder::EntityState &AnomalyEventBuilder::entity(const std::string 
     return *slot;
 }
 
-void AnomalyEventBuilder::add(const std::string &entityName, const std::string &metric, Timestamp ts, const Detection &d)
+void AnomalyEventBuilder::add(const std::string &entityName, const std::string &metric, Timestamp ts, const Detection &d,
+                              int intervalClass)
 {
     if (d.reason == AnomalyReason::BadValue || d.reason == AnomalyReason::OutOfOrder || d.reason == AnomalyReason::Duplicate)
         return;
-    EntityState &state = entity(entityName);
+    EntityState &state = entity(entityName, intervalClass);
     if (ts != state.rowTs) {
         if (state.rowTs != INT64_MIN)
             finishRow(state);
@@ -93,6 +97,57 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
         addPoint(state, metric, ts, d.rawScore, d.reason, false);
 }
 
+void AnomalyEventBuilder::fuse(EntityState &state)
+{
+    if (state.rowMask == 0)
+        return;
+    Eigen::VectorXd row = Eigen::VectorXd::Constant(kMaxJointMetrics, std::numeric_limits<double>::quiet_NaN());
+    for (int i = 0; i < kMaxJointMetrics; ++i) {
+        if (state.rowMask & (1u << i))
+            row[i] = std::clamp(state.rowZ[i], -6.0, 6.0);
+    }
+    state.history.push_back(std::move(row));
+    const std::size_t w = std::size_t(std::max(1, m_config.fusionWindow));
+    if (state.history.size() > 2 * w)
+        state.history.pop_front();
+    if (state.history.size() < 2 * w)
+        return;
+    double sumSquares = 0;
+    int features = 0;
+    for (int i = 0; i < kMaxJointMetrics; ++i) {
+        double recent = 0, older = 0;
+        int nRecent = 0, nOlder = 0;
+        for (std::size_t r = 0; r < 2 * w; ++r) {
+            const double v = state.history[r][i];
+            if (std::isnan(v))
+                continue;
+            if (r >= w) {
+                recent += v;
+                ++nRecent;
+            } else {
+                older += v;
+                ++nOlder;
+            }
+        }
+        if (nRecent * 2 < int(w) || nOlder * 2 < int(w))
+            continue;
+        const double diff = recent / nRecent - older / nOlder;
+        sumSquares += diff * diff;
+        ++features;
+    }
+    if (features == 0)
+        return;
+    const double fused = std::sqrt(sumSquares / features);
+    const Detection d = state.fusedDetector.update(state.rowTs, fused);
+    // Only a rise of the fused curve is news: metrics moving away from their normal together.
+    const bool rising = d.reason == AnomalyReason::SpikeUp || d.reason == AnomalyReason::LevelShiftUp;
+    if (rising && d.rawScore >= m_config.fusedPointScore && features >= 2) {
+        addPoint(state, std::string(), state.rowTs, d.rawScore, d.reason, true);
+        if (state.hasOpen)
+            state.event.fusedScore = std::max(state.event.fusedScore, d.rawScore);
+    }
+}
+
 void AnomalyEventBuilder::finishRow(EntityState &state)
 {
     std::vector<int> dims;
@@ -101,6 +156,7 @@ void AnomalyEventBuilder::finishRow(EntityState &state)
             dims.push_back(i);
     }
     const int k = int(dims.size());
+    fuse(state);
     if (k < 2)
         return;
     Eigen::VectorXd z(k);

@@ -32,6 +32,7 @@ struct AnomalyEvent {
     bool confirmed = false;  // open for at least EventConfig::forDuration (Prometheus-style `for` gating)
     double score = 0;        // max of per-metric and joint scores
     double jointScore = 0;   // multi-metric (Mahalanobis) score at its peak
+    double fusedScore = 0;   // fused window-difference curve score at its peak
     EventSeverity severity = EventSeverity::Low;
     std::vector<InvolvedMetric> metrics;
 };
@@ -47,12 +48,17 @@ struct EventConfig {
     double covarianceAlpha = 0.01; // EW covariance of standardised residuals
     int jointWarmup = 60;          // rows before the joint score is trusted
     Duration forDuration = 0;      // an event is confirmed once it has lasted this long (0: at once)
+    int fusionWindow = 6;          // rows per half-window of the window-difference features
+    double fusedPointScore = 0.75; // fused-curve score that counts as a point
 };
 
 // Turns per-series detections into anomaly events per entity.
 //  * Joint scoring: per entity, the standardised residuals of its metrics at one timestamp form a row; the squared
 //    Mahalanobis distance of the row under a shrinkage EW covariance (Eigen LDLT) gives a joint score, so several
 //    metrics that are each only a little off raise the alarm together.
+//  * Fusion (the product brief's pipeline): per entity and sampling-interval group, each metric's standardised residual
+//    becomes a window-difference feature (mean of the last w rows minus the w before), the features are fused into one
+//    curve (root mean square), and a streaming detector scores the fused curve.
 //  * Clustering: anomalous points (per-metric or joint) are clustered along time per entity, DBSCAN-style in one
 //    dimension: a point joins the open event when it lies within eps of its last point; a new event needs a strong
 //    point or minPoints points within eps. The event closes eps after its last point.
@@ -62,8 +68,9 @@ public:
     explicit AnomalyEventBuilder(EventConfig config = {});
     ~AnomalyEventBuilder();
 
-    // Feeds one scored sample. Returns events opened or closed by it (also available through take()).
-    void add(const std::string &entity, const std::string &metric, Timestamp ts, const Detection &detection);
+    // Feeds one scored sample. `intervalClass` groups an entity's series by sampling interval (rows, the joint score
+    // and the fused curve are per group; events are per entity).
+    void add(const std::string &entity, const std::string &metric, Timestamp ts, const Detection &detection, int intervalClass = 0);
     // Closes events whose last point is older than now - eps.
     void advance(Timestamp now);
 
@@ -74,9 +81,10 @@ public:
 
 private:
     struct EntityState;
-    EntityState &entity(const std::string &name);
+    EntityState &entity(const std::string &name, int intervalClass);
     void addPoint(EntityState &state, const std::string &metric, Timestamp ts, double score, AnomalyReason reason, bool joint);
     void finishRow(EntityState &state);
+    void fuse(EntityState &state);
 
     EventConfig m_config;
     std::unordered_map<std::string, std::unique_ptr<EntityState>> m_entities;

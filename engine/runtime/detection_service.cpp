@@ -1,5 +1,7 @@
 #include "detection_service.h"
 
+#include <cmath>
+
 namespace Nocturne::Engine {
 
 namespace {
@@ -69,7 +71,14 @@ void DetectionService::process(std::span<const SampleRef> samples)
         if (d.reason == AnomalyReason::BadValue || d.reason == AnomalyReason::OutOfOrder || d.reason == AnomalyReason::Duplicate)
             continue;
         ++m_scored;
-        m_events.add(s.entity, s.metric, sample.ts, d);
+        if (s.lastTs != INT64_MIN) {
+            const double seconds = double(sample.ts - s.lastTs) / double(kSecond);
+            s.intervalSeconds = s.intervalSeconds == 0 ? seconds : s.intervalSeconds + 0.1 * (seconds - s.intervalSeconds);
+        }
+        s.lastTs = sample.ts;
+        // Sampling-interval class: series of one entity scraped every 10 s and every 5 min are fused separately.
+        const int intervalClass = s.intervalSeconds > 0 ? 1 + int(std::lround(std::log2(std::max(1.0, s.intervalSeconds)))) : 0;
+        m_events.add(s.entity, s.metric, sample.ts, d, intervalClass);
         if (s.bands.score.isValid() && d.reason != AnomalyReason::WarmingUp) {
             m_bandBuffer.push_back({s.bands.lower, sample.ts, d.lower});
             m_bandBuffer.push_back({s.bands.upper, sample.ts, d.upper});

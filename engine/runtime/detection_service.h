@@ -51,6 +51,8 @@ private:
         BandIds bands;
         bool derived = false; // a band series itself: never scored
         bool known = false;
+        Timestamp lastTs = INT64_MIN;
+        double intervalSeconds = 0; // EW estimate of the sampling interval, for grouping series per entity
     };
     PerSeries &slot(SeriesId id); // caller holds m_mutex
 
