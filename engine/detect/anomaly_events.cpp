@@ -236,11 +236,16 @@ void AnomalyEventBuilder::addPoint(EntityState &state, const std::string &metric
     state.pending.push_back(point);
     while (!state.pending.empty() && ts - state.pending.front().ts > m_config.eps)
         state.pending.pop_front();
-    double strongest = 0;
-    for (const Point &p : state.pending)
-        strongest = std::max(strongest, p.score);
+    // Persistence: a strong point plus another point of the same metric (a real problem lasts); coincidences of
+    // independent one-sample blips across an entity's many metrics need minPoints.
+    bool persistent = false;
+    for (const Point &a : state.pending) {
+        for (const Point &b : state.pending) {
+            persistent |= &a != &b && a.metric == b.metric && std::max(a.score, b.score) >= m_config.openScore;
+        }
+    }
     const int n = int(state.pending.size());
-    if (n >= m_config.minPoints || (n >= 2 && strongest >= m_config.openScore)) {
+    if (n >= m_config.minPoints || persistent) {
         AnomalyEvent event;
         event.id = m_nextId++;
         event.entity = state.name;

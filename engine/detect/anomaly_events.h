@@ -39,7 +39,7 @@ struct AnomalyEvent {
 
 struct EventConfig {
     double pointScore = 0.5;       // a sample counts as an anomalous point from this (undebounced) score
-    double openScore = 0.9;        // two points, one this strong, open an event (a lone sample never does)
+    double openScore = 0.9;        // two points of one metric, one this strong, open an event (a lone sample never does)
     int minPoints = 3;             // otherwise: this many points within `eps` (DBSCAN core condition); a lone
                                    // spike is noise, an anomaly persists or spreads across metrics
     Duration eps = 2 * kMinute;    // points closer than this belong to the same event
