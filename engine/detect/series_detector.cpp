@@ -104,7 +104,12 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
         // Drift: the level has left its long-run baseline by much more than it normally wanders. Measured against
         // the wander (not the residual scale, which a lagging level inflates), so slow ramps are caught.
         const double driftZ = (s.level - s.baseline) / std::max({3.0 * double(s.driftDev), double(s.diffScale), floor});
-        const double driftScore = s.n > 4 * config.warmupSamples ? 0.9 * tailScore(driftZ) : 0.0;
+        double driftScore = s.n > 4 * config.warmupSamples ? 0.9 * tailScore(driftZ) : 0.0;
+        // A staircase of same-direction level shifts is a drift that the level keeps adopting step by step.
+        const bool staircase = std::abs(int(s.shiftStreak)) >= 2 && ts - s.lastShiftTs < config.staircase;
+        if (staircase)
+            driftScore = std::max(driftScore, 0.85);
+        const double driftDirection = staircase ? double(s.shiftStreak) : driftZ;
         double raw = spike;
         out.reason = z >= 0 ? AnomalyReason::SpikeUp : AnomalyReason::SpikeDown;
         if (shiftScore > raw) {
@@ -113,7 +118,7 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
         }
         if (driftScore > raw) {
             raw = driftScore;
-            out.reason = driftZ >= 0 ? AnomalyReason::DriftUp : AnomalyReason::DriftDown;
+            out.reason = driftDirection >= 0 ? AnomalyReason::DriftUp : AnomalyReason::DriftDown;
         }
         double score = raw;
         out.rawScore = raw;
@@ -144,6 +149,10 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
         s.level += residual;
         s.baseline = s.level;
         s.cusumPos = s.cusumNeg = 0;
+        const int direction = residual >= 0 ? 1 : -1;
+        const bool continues = s.lastShiftTs != INT64_MIN && ts - s.lastShiftTs < config.staircase && s.shiftStreak * direction > 0;
+        s.shiftStreak = std::int8_t(continues ? std::clamp(int(s.shiftStreak) + direction, -100, 100) : direction);
+        s.lastShiftTs = ts;
     } else {
         s.level += alphaLevel * clipped;
     }

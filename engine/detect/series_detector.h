@@ -46,6 +46,7 @@ struct DetectorConfig {
     double cusumSlack = 1.0;            // CUSUM allowance k, in σ
     double cusumLimit = 10.0;           // CUSUM decision limit h, in σ
     double driftAlpha = 0.0005;         // long-run baseline for drift
+    Duration staircase = 30 * kMinute; // two same-direction shifts closer than this make a drift
     Duration debounce = 6 * kHour;         // after an alarm, further alarms need to be clearly stronger for this long
     double threshold = 0.5;             // the engine's production threshold (the CLI documents it)
 };
@@ -76,6 +77,7 @@ private:
         Timestamp lastTs = INT64_MIN;
         Timestamp lastAlarmTs = INT64_MIN;
         Timestamp firstTs = 0;
+        Timestamp lastShiftTs = INT64_MIN;
         double level = 0;
         double baseline = 0;              // slow level, for drift
         float scale = 0;                  // EW mean |residual|
@@ -92,7 +94,8 @@ private:
         float weekday[7] = {};
         std::uint8_t slotVisits[kDailySlots] = {};
         std::uint8_t seasonalOn = 0;
-        std::uint8_t pad[3] = {};
+        std::int8_t shiftStreak = 0;      // signed count of same-direction level shifts: a staircase is a drift
+        std::uint8_t pad[2] = {};
     };
     State m_state;
 
