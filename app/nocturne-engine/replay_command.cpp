@@ -48,9 +48,14 @@ void printDetectionReport(std::vector<AnomalyEvent> events, const std::vector<An
         const auto arrow = eventEntity.find("->");
         if (arrow != std::string::npos)
             return eventEntity.compare(0, arrow, entity) == 0 || eventEntity.compare(arrow + 2, std::string::npos, entity) == 0;
-        for (const Entity *e = estate.find(eventEntity); e && !e->parent.empty(); e = estate.find(e->parent)) {
-            if (e->parent == entity)
+        // Walk up the parts hierarchy; a member of a group (a server of a training job) is on the group too.
+        for (const Entity *e = estate.find(eventEntity); e; e = e->parent.empty() ? nullptr : estate.find(e->parent)) {
+            if (e->id == entity)
                 return true;
+            for (const Edge &edge : estate.edges) {
+                if (edge.kind == EdgeKind::MemberOf && edge.from == e->id && edge.to == entity)
+                    return true;
+            }
         }
         return false;
     };
@@ -73,20 +78,27 @@ void printDetectionReport(std::vector<AnomalyEvent> events, const std::vector<An
             if (std::none_of(prop.begin(), prop.end(), [&](const std::string &p) { return isOn(e.entity, p); }))
                 continue;
             explained[i] = true;
-            if (e.onset < f.onset - kMinute)
+            if (e.onset < f.onset - kMinute) {
+                // Already anomalous when the fault began (an earlier incident still open): covered, latency 0.
+                if (isOn(e.entity, f.spec->root) && e.end >= f.onset && !root)
+                    root = &e;
                 continue;
+            }
             if (isOn(e.entity, f.spec->root) && (!root || e.onset < root->onset))
                 root = &e;
             if (!path || e.onset < path->onset)
                 path = &e;
         }
+        const bool alreadyOpen = root && root->onset < f.onset - kMinute;
         const Duration rootLatency = root ? std::max<Duration>(0, root->onset - f.onset) : -1;
         if (root && rootLatency <= kMinute)
             ++rootWithin60;
         worstRoot = std::max(worstRoot, root ? rootLatency : f.end - f.onset);
         std::printf("  %-28s root %-18s %s   first on path: %s\n", f.spec->id.c_str(), f.spec->root.c_str(),
-                    root ? ("detected after " + formatDuration(rootLatency) + " (" + eventSeverityName(root->severity) + ", "
-                            + std::to_string(root->metrics.size()) + " metrics)").c_str()
+                    root ? (alreadyOpen ? std::string("inside an event open since ") + formatIso8601(root->onset)
+                                        : "detected after " + formatDuration(rootLatency) + " (" + eventSeverityName(root->severity) + ", "
+                                              + std::to_string(root->metrics.size()) + " metrics)")
+                               .c_str()
                          : "NOT detected",
                     path ? (path->entity + " after " + formatDuration(std::max<Duration>(0, path->onset - f.onset))).c_str() : "-");
     }

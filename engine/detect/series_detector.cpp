@@ -158,8 +158,10 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
     }
     const double alphaScale = std::max(config.scaleAlpha, 1.0 / double(s.n + 1));
     // Stochastic-approximation 99th percentile of |z|, in the log domain so that it reaches a heavy tail within a
-    // few dozen exceedances; updated after scoring.
-    if (s.n >= 10) {
+    // few dozen exceedances; updated after scoring. Isolated outliers teach it the series' tail; a sustained anomaly
+    // (two or more anomalous samples in a row) does not, or the next incident would look normal.
+    s.anomalousRun = out.rawScore >= config.threshold ? std::uint8_t(std::min(255, s.anomalousRun + 1)) : 0;
+    if (s.n >= 10 && s.anomalousRun < 2) {
         const double step = 0.1;
         const double logTail = std::log(double(s.tailZ)) + (std::fabs(z) > double(s.tailZ) ? step * 0.99 : -step * 0.01);
         s.tailZ = float(std::clamp(std::exp(logTail), 3.0, 1e6));

@@ -95,7 +95,8 @@ private:
         std::uint8_t slotVisits[kDailySlots] = {};
         std::uint8_t seasonalOn = 0;
         std::int8_t shiftStreak = 0;      // signed count of same-direction level shifts: a staircase is a drift
-        std::uint8_t pad[2] = {};
+        std::uint8_t anomalousRun = 0;    // consecutive samples with a raw score over the threshold
+        std::uint8_t pad[1] = {};
     };
     State m_state;
 
