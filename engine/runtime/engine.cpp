@@ -247,9 +247,13 @@ SnapshotPtr Engine::publishNow()
     snapshot->logCount = m_logs.total();
     snapshot->spanCount = m_spans.total();
     snapshot->eventCount = m_recentEvents.total();
-    if (m_health && (snapshot->publishedWall - m_lastHealthWall >= m_options.healthInterval || m_lastHealth.empty())) {
+    // Health is the expensive part: at most once per healthInterval of wall time, plus once more when a finished
+    // replay has moved on since the last evaluation (so the final state is exact).
+    const bool finishedAndMoved = replayFinished() && snapshot->simTime != m_lastHealthSim;
+    if (m_health && (snapshot->publishedWall - m_lastHealthWall >= m_options.healthInterval || m_lastHealth.empty() || finishedAndMoved)) {
         m_lastHealth = m_health->evaluate(snapshot->simTime);
         m_lastHealthWall = snapshot->publishedWall;
+        m_lastHealthSim = snapshot->simTime;
     }
     snapshot->health = m_lastHealth;
     snapshot->recentEvents = m_recentEvents.latest(50);

@@ -117,6 +117,7 @@ private:
     std::mutex m_publishMutex;                     // serialises snapshot building
     std::vector<EntityHealth> m_lastHealth;        // guarded by m_publishMutex
     Timestamp m_lastHealthWall = 0;                // guarded by m_publishMutex
+    Timestamp m_lastHealthSim = 0;                 // guarded by m_publishMutex
     std::uint64_t m_version = 0;                   // guarded by m_publishMutex
     std::atomic<std::shared_ptr<const EngineSnapshot>> m_snapshot;
     std::jthread m_publisher;
