@@ -7,6 +7,7 @@ namespace Nocturne::App {
 // Each subcommand parses its own arguments (args[0] is the subcommand) and returns the process exit code.
 int runReplay(const QStringList &args);
 int runDetect(const QStringList &args);
+int runParseLogs(const QStringList &args);
 int runVersion(const QStringList &args);
 
 } // namespace Nocturne::App

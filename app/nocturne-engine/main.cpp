@@ -17,6 +17,7 @@ void printUsage(FILE *out)
                "commands:\n"
                "  replay    replay a built-in or custom scenario through the engine and print a summary\n"
                "  detect    score timestamp,value CSV files (or a NAB corpus) with the streaming detector\n"
+               "  parse-logs  mine log templates from a file (or a Loghub-2k folder)\n"
                "  version   print the version\n"
                "\n"
                "Run 'nocturne-engine <command> --help' for a command's options.\n",
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
     const std::map<QString, std::function<int(const QStringList &)>> commands = {
         {QStringLiteral("replay"), runReplay},
         {QStringLiteral("detect"), runDetect},
+        {QStringLiteral("parse-logs"), runParseLogs},
         {QStringLiteral("version"), runVersion},
     };
     auto it = commands.find(args.front());

@@ -1,0 +1,244 @@
+#include "template_miner.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace Nocturne::Engine {
+
+namespace {
+
+const std::string kWild = "<*>";
+
+bool isDigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+bool isHex(char c)
+{
+    return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool isAlpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Characters that separate the parts of a token (kept verbatim around masked parts).
+bool isDelimiter(char c)
+{
+    return std::string_view(":=,;()[]{}\"'<>|").find(c) != std::string_view::npos;
+}
+
+// A token part is a variable when it is number-like (digits with . - + , and optional unit-free sign), hexadecimal
+// with digits (0x…, or 8+ hex characters), an IP, a UUID, a path with two or more segments, or an identifier whose
+// digits dominate (blk_123…, attempt_14451…_0020, R02-M1-N0).
+bool isVariablePart(std::string_view part)
+{
+    if (part.empty())
+        return false;
+    std::size_t digits = 0, letters = 0, hex = 0, slashes = 0;
+    for (char c : part) {
+        digits += isDigit(c);
+        letters += isAlpha(c);
+        hex += isHex(c);
+        slashes += c == '/';
+    }
+    if (digits == 0) {
+        // Paths with at least two segments are data, not message text.
+        return slashes >= 2 && part.front() == '/';
+    }
+    // Pure numbers, dates, versions, IPs: digits and . - + / only (':' separates parts: "ip:port" → "<*>:<*>").
+    bool numeric = true;
+    for (char c : part)
+        numeric &= isDigit(c) || c == '.' || c == '-' || c == '+' || c == '/';
+    if (numeric)
+        return true;
+    if (part.size() > 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X'))
+        return true;
+    if (hex == part.size() - std::count(part.begin(), part.end(), '-') && part.size() >= 8)
+        return true; // hex blobs and UUIDs
+    if (slashes >= 1)
+        return true; // paths and URLs that carry ids
+    // Identifiers: an underscore or dash joined id with digits (blk_-123, job_1445_0001), or mostly digits.
+    const bool joined = part.find('_') != std::string_view::npos || part.find('-') != std::string_view::npos;
+    return (joined && digits >= 2) || digits * 2 >= part.size();
+}
+
+bool isUnit(std::string_view token)
+{
+    static const char *const units[] = {"B", "KB", "MB", "GB", "TB", "kB", "KiB", "MiB", "GiB"};
+    for (const char *u : units) {
+        if (token == u)
+            return true;
+    }
+    return false;
+}
+
+std::string maskToken(std::string_view token)
+{
+    // Tokens with structure (key=value, ip:port, call(args), [x]) are masked part by part so the structure stays.
+    if (token.find_first_of(":=([{") == std::string_view::npos && isVariablePart(token))
+        return kWild;
+    // Mask delimited parts inside the token, keeping the delimiters: "mice.c(1234)]:" → "mice.c(<*>)]:".
+    std::string out;
+    std::size_t start = 0;
+    bool masked = false;
+    for (std::size_t i = 0; i <= token.size(); ++i) {
+        if (i == token.size() || isDelimiter(token[i])) {
+            const std::string_view part = token.substr(start, i - start);
+            if (isVariablePart(part)) {
+                out += kWild;
+                masked = true;
+            } else {
+                out.append(part);
+            }
+            if (i < token.size())
+                out += token[i];
+            start = i + 1;
+        }
+    }
+    // "key=<*>" style tokens stay as they are; a token that was all variable collapses to one <*>.
+    return masked ? out : std::string(token);
+}
+
+// Merges two different tokens keeping what they share up to a delimiter: "rhost=a.example" and "rhost=<*>" give
+// "rhost=<*>"; "LOGIN(uid=<*>)" and "(uid=<*>)" give "<*>(uid=<*>)"; nothing in common gives "<*>".
+std::string mergeTokens(const std::string &a, const std::string &b)
+{
+    if (a == b)
+        return a;
+    std::size_t prefix = 0;
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()) && a[i] == b[i]; ++i) {
+        if (isDelimiter(a[i]))
+            prefix = i + 1;
+    }
+    std::size_t suffix = 0;
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()) - std::min(prefix, std::min(a.size(), b.size())) && a[a.size() - 1 - i] == b[b.size() - 1 - i]; ++i) {
+        if (isDelimiter(a[a.size() - 1 - i]))
+            suffix = i + 1;
+    }
+    if (prefix + suffix == 0)
+        return kWild;
+    const std::string middle = kWild;
+    std::string merged = a.substr(0, prefix) + middle + a.substr(a.size() - suffix);
+    return merged;
+}
+
+} // namespace
+
+std::string MinedTemplate::text() const
+{
+    std::string out;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (i)
+            out += ' ';
+        out += tokens[i];
+    }
+    return out;
+}
+
+std::vector<std::string> TemplateMiner::maskedTokens(std::string_view content)
+{
+    std::vector<std::string> tokens;
+    std::size_t i = 0;
+    while (i < content.size()) {
+        while (i < content.size() && std::isspace(static_cast<unsigned char>(content[i])))
+            ++i;
+        const std::size_t start = i;
+        while (i < content.size() && !std::isspace(static_cast<unsigned char>(content[i])))
+            ++i;
+        if (i > start) {
+            std::string masked = maskToken(content.substr(start, i - start));
+            // "<*> KB" is one value with its unit.
+            if (!tokens.empty() && tokens.back() == kWild && isUnit(masked))
+                continue;
+            tokens.push_back(std::move(masked));
+        }
+    }
+    return tokens;
+}
+
+struct TemplateMiner::Node {
+    std::map<std::string, std::unique_ptr<Node>, std::less<>> children;
+    std::vector<std::uint32_t> templates; // at leaves
+};
+
+TemplateMiner::TemplateMiner(MinerConfig config)
+    : m_root(std::make_unique<Node>())
+    , m_config(config)
+{
+}
+
+TemplateMiner::~TemplateMiner() = default;
+TemplateMiner::TemplateMiner(TemplateMiner &&) noexcept = default;
+TemplateMiner &TemplateMiner::operator=(TemplateMiner &&) noexcept = default;
+
+TemplateId TemplateMiner::add(std::string_view content)
+{
+    std::vector<std::string> tokens = maskedTokens(content);
+
+    // Route: token count, then up to prefixDepth leading tokens (a variable or an over-full node routes via <*>).
+    Node *node = m_root.get();
+    auto child = [&](Node *parent, const std::string &key) {
+        auto it = parent->children.find(key);
+        if (it != parent->children.end())
+            return it->second.get();
+        std::string actual = key;
+        if (parent->children.size() >= m_config.maxChildren)
+            actual = kWild;
+        auto &slot = parent->children[actual];
+        if (!slot)
+            slot = std::make_unique<Node>();
+        return slot.get();
+    };
+    node = child(node, std::to_string(tokens.size()));
+    for (int depth = 0; depth < m_config.prefixDepth && std::size_t(depth) < tokens.size(); ++depth) {
+        const std::string &token = tokens[std::size_t(depth)];
+        const bool variable = token.find(kWild) != std::string::npos || std::any_of(token.begin(), token.end(), isDigit);
+        node = child(node, variable ? kWild : token);
+    }
+
+    // Most similar template in the leaf: share of positions with the same token (variables count as matches but
+    // are not evidence), ties to the one with more constant tokens.
+    std::int64_t best = -1;
+    double bestScore = -1;
+    std::size_t bestWild = 0;
+    for (std::uint32_t index : node->templates) {
+        const MinedTemplate &t = m_templates[index];
+        std::size_t same = 0, wild = 0;
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+            if (t.tokens[i] == kWild)
+                ++wild;
+            else if (t.tokens[i] == tokens[i])
+                ++same;
+        }
+        // Positions that are already variables carry no evidence either way: similarity is the share of the
+        // template's constant positions that this line repeats.
+        const std::size_t constants = tokens.size() - wild;
+        const double score = constants == 0 ? 1.0 : double(same) / double(constants);
+        if (score > bestScore || (score == bestScore && wild < bestWild)) {
+            bestScore = score;
+            best = index;
+            bestWild = wild;
+        }
+    }
+    const bool capacity = m_templates.size() >= m_config.maxTemplates;
+    if (best >= 0 && (bestScore >= m_config.similarity || tokens.empty() || capacity)) {
+        MinedTemplate &t = m_templates[std::size_t(best)];
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+            if (t.tokens[i] != tokens[i])
+                t.tokens[i] = mergeTokens(t.tokens[i], tokens[i]);
+        }
+        ++t.count;
+        return t.id;
+    }
+    MinedTemplate t;
+    t.id = TemplateId{static_cast<std::uint32_t>(m_templates.size())};
+    t.tokens = std::move(tokens);
+    t.count = 1;
+    node->templates.push_back(t.id.value);
+    m_templates.push_back(std::move(t));
+    return m_templates.back().id;
+}
+
+} // namespace Nocturne::Engine

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/strong_id.h"
+
+namespace Nocturne::Engine {
+
+struct TemplateIdTag;
+using TemplateId = StrongId<TemplateIdTag>;
+
+struct MinedTemplate {
+    TemplateId id;
+    std::vector<std::string> tokens; // "<*>" for variables
+    std::uint64_t count = 0;
+    std::string text() const;
+};
+
+struct MinerConfig {
+    double similarity = 0.5;       // share of identical non-variable tokens to join a cluster
+    int prefixDepth = 2;           // leading tokens used to route a line in the tree (Drain's depth)
+    std::size_t maxChildren = 100; // a tree node with more distinct children routes the rest through <*>
+    std::size_t maxTemplates = 100'000; // memory bound: beyond it new lines join the most similar template
+};
+
+// Online template miner in the Drain family: lines are tokenised on white space, variables are masked by a small set
+// of general rules (numbers, hex, IPs, UUIDs, paths, identifiers carrying digits, values with units), routed through a
+// fixed-depth tree by token count and leading constant tokens, and joined to the most similar template of their leaf
+// (positions that differ become <*>). Bounded memory; template ids are stable for the life of the miner.
+class TemplateMiner
+{
+public:
+    explicit TemplateMiner(MinerConfig config = {});
+    ~TemplateMiner();
+    TemplateMiner(TemplateMiner &&) noexcept;
+    TemplateMiner &operator=(TemplateMiner &&) noexcept;
+
+    TemplateId add(std::string_view content);
+    const MinedTemplate &get(TemplateId id) const { return m_templates[id.value]; }
+    const std::vector<MinedTemplate> &templates() const { return m_templates; }
+
+    // The masked tokens of a message (exposed for tests and for highlighting variables in the log panel).
+    static std::vector<std::string> maskedTokens(std::string_view content);
+
+private:
+    struct Node;
+    std::unique_ptr<Node> m_root;
+    std::vector<MinedTemplate> m_templates;
+    MinerConfig m_config;
+};
+
+} // namespace Nocturne::Engine
