@@ -77,7 +77,7 @@ bool isUnit(std::string_view token)
 std::string maskToken(std::string_view token)
 {
     // Tokens with structure (key=value, ip:port, call(args), [x]) are masked part by part so the structure stays.
-    if (token.find_first_of(":=([{") == std::string_view::npos && isVariablePart(token))
+    if (std::none_of(token.begin(), token.end(), isDelimiter) && isVariablePart(token))
         return kWild;
     // Mask delimited parts inside the token, keeping the delimiters: "mice.c(1234)]:" → "mice.c(<*>)]:".
     std::string out;
@@ -149,9 +149,20 @@ std::vector<std::string> TemplateMiner::maskedTokens(std::string_view content)
             ++i;
         if (i > start) {
             std::string masked = maskToken(content.substr(start, i - start));
-            // "<*> KB" is one value with its unit.
-            if (!tokens.empty() && tokens.back() == kWild && isUnit(masked))
-                continue;
+            if (!tokens.empty() && tokens.back() == kWild) {
+                // "<*> KB" and "<*> KB)," are one value with its unit.
+                const std::size_t unitEnd = masked.find_first_of(",;)]}");
+                if (isUnit(std::string_view(masked).substr(0, unitEnd))) {
+                    if (unitEnd != std::string::npos)
+                        tokens.back() += masked.substr(unitEnd);
+                    continue;
+                }
+                // A long run of variables (a list of channels or ids) is one variable; short runs stay, they are
+                // usually distinct fields ("REPORT : <*> <*> <*> <*>").
+                if (masked == kWild && tokens.size() >= 4 && tokens[tokens.size() - 2] == kWild && tokens[tokens.size() - 3] == kWild
+                    && tokens[tokens.size() - 4] == kWild)
+                    continue;
+            }
             tokens.push_back(std::move(masked));
         }
     }
