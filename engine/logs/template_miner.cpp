@@ -140,6 +140,7 @@ std::string MinedTemplate::text() const
 std::vector<std::string> TemplateMiner::maskedTokens(std::string_view content)
 {
     std::vector<std::string> tokens;
+    tokens.reserve(16);
     std::size_t i = 0;
     while (i < content.size()) {
         while (i < content.size() && std::isspace(static_cast<unsigned char>(content[i])))
@@ -202,7 +203,12 @@ TemplateId TemplateMiner::add(std::string_view content)
             slot = std::make_unique<Node>();
         return slot.get();
     };
-    node = child(node, std::to_string(tokens.size()));
+    // First level: token count, indexed directly (no string key).
+    if (m_byLength.size() <= tokens.size())
+        m_byLength.resize(tokens.size() + 1);
+    if (!m_byLength[tokens.size()])
+        m_byLength[tokens.size()] = std::make_unique<Node>();
+    node = m_byLength[tokens.size()].get();
     for (int depth = 0; depth < m_config.prefixDepth && std::size_t(depth) < tokens.size(); ++depth) {
         const std::string &token = tokens[std::size_t(depth)];
         const bool variable = token.find(kWild) != std::string::npos || std::any_of(token.begin(), token.end(), isDigit);
@@ -234,6 +240,19 @@ TemplateId TemplateMiner::add(std::string_view content)
         }
     }
     const bool capacity = m_templates.size() >= m_config.maxTemplates;
+    if (capacity && best < 0) {
+        // Memory bound reached and nothing to join here: the line goes to its length's overflow template.
+        auto [it, inserted] = m_overflow.try_emplace(tokens.size(), 0);
+        if (inserted) {
+            MinedTemplate t;
+            t.id = TemplateId{static_cast<std::uint32_t>(m_templates.size())};
+            t.tokens.assign(tokens.size(), kWild);
+            m_templates.push_back(std::move(t));
+            it->second = m_templates.back().id.value;
+        }
+        ++m_templates[it->second].count;
+        return m_templates[it->second].id;
+    }
     if (best >= 0 && (bestScore >= m_config.similarity || tokens.empty() || capacity)) {
         MinedTemplate &t = m_templates[std::size_t(best)];
         for (std::size_t i = 0; i < tokens.size(); ++i) {

@@ -25,7 +25,8 @@ struct MinerConfig {
     double similarity = 0.5;       // share of identical non-variable tokens to join a cluster
     int prefixDepth = 2;           // leading tokens used to route a line in the tree (Drain's depth)
     std::size_t maxChildren = 100; // a tree node with more distinct children routes the rest through <*>
-    std::size_t maxTemplates = 100'000; // memory bound: beyond it new lines join the most similar template
+    std::size_t maxTemplates = 100'000; // memory bound: beyond it lines join their leaf's best template or an
+                                        // all-variable overflow template of their length
 };
 
 // Online template miner in the Drain family: lines are tokenised on white space, variables are masked by a small set
@@ -50,7 +51,9 @@ public:
 private:
     struct Node;
     std::unique_ptr<Node> m_root;
+    std::vector<std::unique_ptr<Node>> m_byLength; // the tree's first level: token count
     std::vector<MinedTemplate> m_templates;
+    std::unordered_map<std::size_t, std::uint32_t> m_overflow; // token count → all-variable template, once at capacity
     MinerConfig m_config;
 };
 

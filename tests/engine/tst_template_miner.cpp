@@ -1,0 +1,132 @@
+#include <QTest>
+
+#include <chrono>
+
+#include "logs/log_format.h"
+#include "logs/template_miner.h"
+
+using namespace Nocturne::Engine;
+
+namespace {
+std::string templateOf(TemplateMiner &miner, const std::vector<std::string> &lines)
+{
+    TemplateId id;
+    for (const auto &line : lines)
+        id = miner.add(line);
+    return miner.get(id).text();
+}
+} // namespace
+
+class TestTemplateMiner : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void goldenTemplates_data()
+    {
+        QTest::addColumn<QStringList>("lines");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("hdfs receiving")
+            << QStringList{QStringLiteral("Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106 dest: /10.250.19.102:50010"),
+                           QStringLiteral("Receiving block blk_7503483334202473044 src: /10.251.215.16:55695 dest: /10.251.215.16:50010")}
+            << QStringLiteral("Receiving block <*> src: <*>:<*> dest: <*>:<*>");
+        QTest::newRow("key=value keeps keys")
+            << QStringList{QStringLiteral("authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4"),
+                           QStringLiteral("authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=host.example.com")}
+            << QStringLiteral("authentication failure; logname= uid=<*> euid=<*> tty=NODEVssh ruser= rhost=<*>");
+        QTest::newRow("units stay with values")
+            << QStringList{QStringLiteral("Block broadcast_1 stored as values in memory (estimated size 384.0 B, free 317.5 KB)"),
+                           QStringLiteral("Block broadcast_2 stored as values in memory (estimated size 2.1 KB, free 315.4 KB)")}
+            << QStringLiteral("Block <*> stored as values in memory (estimated size <*>, free <*>)");
+        QTest::newRow("delimited parts")
+            << QStringList{QStringLiteral("*** info [mice.c(1234)]:"), QStringLiteral("*** info [mice.c(99)]:")}
+            << QStringLiteral("*** info [mice.c(<*>)]:");
+        QTest::newRow("chinese")
+            << QStringList{QStringLiteral("用户 登录 成功 用户名 张三 耗时 35ms"), QStringLiteral("用户 登录 成功 用户名 李四 耗时 120ms")}
+            << QStringLiteral("用户 登录 成功 用户名 <*> 耗时 <*>");
+        QTest::newRow("hex and uuid")
+            << QStringList{QStringLiteral("request 0x7f3a2b done id=3f2504e0-4f89-11d3-9a0c-0305e82c3301"),
+                           QStringLiteral("request 0x11 done id=c9bf9e57-1685-4c89-bafb-ff5af830be8a")}
+            << QStringLiteral("request <*> done id=<*>");
+    }
+    void goldenTemplates()
+    {
+        QFETCH(QStringList, lines);
+        QFETCH(QString, expected);
+        TemplateMiner miner;
+        std::vector<std::string> std;
+        for (const auto &l : lines)
+            std.push_back(l.toStdString());
+        QCOMPARE(QString::fromStdString(templateOf(miner, std)), expected);
+        QCOMPARE(miner.templates().size(), std::size_t(1));
+    }
+
+    void differentMessagesStayApart()
+    {
+        TemplateMiner miner;
+        const TemplateId a = miner.add("Connection closed by 1.2.3.4 [preauth]");
+        const TemplateId b = miner.add("Accepted password for root from 1.2.3.4 port 22 ssh2");
+        const TemplateId c = miner.add("Connection closed by 5.6.7.8 [preauth]");
+        QVERIFY(a != b);
+        QCOMPARE(a, c);
+        QCOMPARE(miner.get(a).count, std::uint64_t(2));
+    }
+
+    void idsAreStableForTheSameInput()
+    {
+        const std::vector<std::string> lines = {"a b 1", "c d 2", "a b 3", "e f g h", "c d 9"};
+        TemplateMiner one, two;
+        for (const auto &l : lines)
+            QCOMPARE(one.add(l), two.add(l));
+    }
+
+    void hostileInput()
+    {
+        TemplateMiner miner;
+        // A 1 MB line, invalid UTF-8, empty and whitespace-only lines: templates, not crashes.
+        std::string huge;
+        for (int i = 0; i < 100'000; ++i)
+            huge += "tok" + std::to_string(i % 7) + " ";
+        const auto started = std::chrono::steady_clock::now();
+        miner.add(huge);
+        QVERIFY(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+        const TemplateId bad = miner.add(std::string("bad \xff\xfe\xc3 bytes"));
+        QVERIFY(miner.get(bad).text().find('\xff') != std::string::npos);
+        miner.add("");
+        miner.add("   \t  ");
+        QVERIFY(miner.templates().size() >= 3);
+    }
+
+    void memoryIsBounded()
+    {
+        MinerConfig config;
+        config.maxTemplates = 20;
+        TemplateMiner miner(config);
+        for (int i = 0; i < 2000; ++i)
+            miner.add("word" + std::string(1, char('a' + i % 26)) + std::string(1, char('a' + (i / 26) % 26)) + " constant tail here");
+        // The bound is maxTemplates plus one all-variable overflow template per line length (one length here).
+        QCOMPARE(miner.templates().size(), std::size_t(21));
+        QCOMPARE(miner.templates().back().text(), std::string("<*> <*> <*> <*>"));
+    }
+
+    void headerFormats()
+    {
+        const LogFormat *hdfs = LogFormat::builtin("HDFS");
+        QVERIFY(hdfs);
+        auto content = hdfs->content("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38 terminating");
+        QVERIFY(content);
+        QCOMPARE(QString::fromStdString(*content), QStringLiteral("PacketResponder 1 for block blk_38 terminating"));
+        QVERIFY(!hdfs->content("not a log line"));
+        const std::vector<std::string> sample = {"081109 203615 148 INFO dfs.DataNode$PacketResponder: x y",
+                                                 "081109 203807 222 INFO dfs.DataNode$PacketResponder: z",
+                                                 "081109 204005 35 INFO dfs.FSNamesystem: BLOCK* a b"};
+        QVERIFY(LogFormat::detect(sample));
+        QVERIFY(!LogFormat::make("x", "<Date> <Time>"));       // no <Content>
+        QVERIFY(!LogFormat::make("x", "<Date <Content>"));     // unterminated field
+        auto custom = LogFormat::make("custom", "[<Level>] <Content>");
+        QVERIFY(custom);
+        QCOMPARE(QString::fromStdString(*custom->content("[WARN] disk (sda) almost full")), QStringLiteral("disk (sda) almost full"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTemplateMiner)
+#include "tst_template_miner.moc"
