@@ -1,6 +1,7 @@
 #include "template_miner.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <map>
 
@@ -18,15 +19,18 @@ bool isHex(char c)
 {
     return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
-bool isAlpha(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
-// Characters that separate the parts of a token (kept verbatim around masked parts).
+// Characters that separate the parts of a token (kept verbatim around masked parts); a table, this is the hot path.
+constexpr auto kDelimiterTable = [] {
+    std::array<bool, 256> table{};
+    for (char c : std::string_view(":=,;()[]{}\"'<>|"))
+        table[static_cast<unsigned char>(c)] = true;
+    return table;
+}();
+
 bool isDelimiter(char c)
 {
-    return std::string_view(":=,;()[]{}\"'<>|").find(c) != std::string_view::npos;
+    return kDelimiterTable[static_cast<unsigned char>(c)];
 }
 
 // A token part is a variable when it is number-like (digits with . - + , and optional unit-free sign), hexadecimal
@@ -36,31 +40,32 @@ bool isVariablePart(std::string_view part)
 {
     if (part.empty())
         return false;
-    std::size_t digits = 0, letters = 0, hex = 0, slashes = 0;
+    // One pass over the characters (this runs for every token of every line).
+    std::size_t digits = 0, hex = 0, slashes = 0, dashes = 0;
+    bool numeric = true, joined = false;
     for (char c : part) {
-        digits += isDigit(c);
-        letters += isAlpha(c);
+        const bool digit = isDigit(c);
+        digits += digit;
         hex += isHex(c);
         slashes += c == '/';
+        dashes += c == '-';
+        joined |= c == '_' || c == '-';
+        numeric &= digit || c == '.' || c == '-' || c == '+' || c == '/';
     }
     if (digits == 0) {
         // Paths with at least two segments are data, not message text.
         return slashes >= 2 && part.front() == '/';
     }
     // Pure numbers, dates, versions, IPs: digits and . - + / only (':' separates parts: "ip:port" → "<*>:<*>").
-    bool numeric = true;
-    for (char c : part)
-        numeric &= isDigit(c) || c == '.' || c == '-' || c == '+' || c == '/';
     if (numeric)
         return true;
     if (part.size() > 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X'))
         return true;
-    if (hex == part.size() - std::count(part.begin(), part.end(), '-') && part.size() >= 8)
+    if (hex == part.size() - dashes && part.size() >= 8)
         return true; // hex blobs and UUIDs
     if (slashes >= 1)
         return true; // paths and URLs that carry ids
     // Identifiers: an underscore or dash joined id with digits (blk_-123, job_1445_0001), or mostly digits.
-    const bool joined = part.find('_') != std::string_view::npos || part.find('-') != std::string_view::npos;
     return (joined && digits >= 2) || digits * 2 >= part.size();
 }
 
@@ -76,6 +81,14 @@ bool isUnit(std::string_view token)
 
 std::string maskToken(std::string_view token)
 {
+    // Fast path: a token without digits and with fewer than two slashes can hold no variable part.
+    std::size_t digits = 0, slashes = 0;
+    for (char c : token) {
+        digits += isDigit(c);
+        slashes += c == '/';
+    }
+    if (digits == 0 && slashes < 2)
+        return std::string(token);
     // Tokens with structure (key=value, ip:port, call(args), [x]) are masked part by part so the structure stays.
     if (std::none_of(token.begin(), token.end(), isDelimiter) && isVariablePart(token))
         return kWild;

@@ -13,7 +13,7 @@ using namespace Nocturne::Engine;
 
 namespace {
 
-constexpr std::size_t kLines = 1'000'000; // per iteration; the counter reports lines/s
+constexpr std::size_t kLines = 10'000'000; // the corpus; the counter reports lines/s
 constexpr int kTemplates = 400;
 
 const std::vector<std::string> &corpus()
@@ -30,7 +30,8 @@ const std::vector<std::string> &corpus()
             const std::uint64_t v = mix(h);
             // Template t: fixed words chosen by t, variables (ids, IPs, durations, counts) from v.
             const char word[4] = {char('a' + t % 26), char('a' + (t / 26) % 26), 'x', 0};
-            std::snprintf(buffer, sizeof buffer, "%s %s %s for %s_%llu from %u.%u.%u.%u:%u after %llums (%u retries) %s",
+            // The leading word differs per template, so templates are distinct (a parser may still merge similar ones).
+            std::snprintf(buffer, sizeof buffer, "%s%s %s for %s_%llu from %u.%u.%u.%u:%u after %llums (%u retries) %s",
                           nouns[t % 8], verbs[(t / 8) % 8], word, nouns[(t / 64) % 8], static_cast<unsigned long long>(v % 100000000),
                           unsigned(v & 0xff), unsigned((v >> 8) & 0xff), unsigned((v >> 16) & 0xff), unsigned((v >> 24) & 0xff),
                           unsigned(1024 + (v >> 32) % 60000), static_cast<unsigned long long>((v >> 40) % 5000), unsigned((v >> 52) % 9),
@@ -50,6 +51,7 @@ void BM_TemplateMiner(benchmark::State &state)
         TemplateMiner miner;
         for (const auto &line : lines)
             benchmark::DoNotOptimize(miner.add(line));
+        state.PauseTiming();
         templates = miner.templates().size();
         std::size_t bytes = 0;
         for (const auto &t : miner.templates()) {
@@ -58,11 +60,12 @@ void BM_TemplateMiner(benchmark::State &state)
                 bytes += sizeof(token) + token.capacity();
         }
         state.counters["template_bytes"] = double(bytes);
+        state.ResumeTiming();
     }
     state.SetItemsProcessed(std::int64_t(state.iterations() * lines.size()));
     state.counters["templates"] = double(templates);
 }
-BENCHMARK(BM_TemplateMiner)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_TemplateMiner)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 void BM_BaselineTokenise(benchmark::State &state)
 {
@@ -81,7 +84,7 @@ void BM_BaselineTokenise(benchmark::State &state)
     }
     state.SetItemsProcessed(std::int64_t(state.iterations() * lines.size()));
 }
-BENCHMARK(BM_BaselineTokenise)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_BaselineTokenise)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 } // namespace
 
