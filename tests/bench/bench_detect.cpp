@@ -52,6 +52,8 @@ void BM_DetectorUpdate(benchmark::State &state)
         t += kStep;
     }
     benchmark::DoNotOptimize(checksum);
+    if (detectors.front().samples() != step)
+        state.SkipWithError("detector did not score every sample");
     state.SetItemsProcessed(std::int64_t(state.iterations() * kSeries));
     state.counters["state_bytes_per_series"] = double(SeriesDetector::stateBytes());
     state.counters["series"] = double(kSeries);

@@ -53,6 +53,11 @@ void BM_TemplateMiner(benchmark::State &state)
             benchmark::DoNotOptimize(miner.add(line));
         state.PauseTiming();
         templates = miner.templates().size();
+        std::uint64_t counted = 0;
+        for (const auto &t : miner.templates())
+            counted += t.count;
+        if (counted != lines.size())
+            state.SkipWithError("lines were lost");
         std::size_t bytes = 0;
         for (const auto &t : miner.templates()) {
             bytes += sizeof(t);
