@@ -234,6 +234,20 @@ int runReplay(const QStringList &args)
                     f.spec->faultClass.c_str(), f.spec->root.c_str(), formatIso8601(f.onset).c_str(),
                     formatIso8601(f.end).c_str(), path.c_str());
     }
+    {
+        const auto logAnomalies = engine.recentLogAnomalies(100000);
+        std::size_t byKind[4] = {};
+        for (const auto &a : logAnomalies)
+            ++byKind[std::size_t(a.kind)];
+        std::printf("log anomalies %zu (new templates %zu, bursts %zu, drops %zu, error-ratio %zu); templates %zu\n", logAnomalies.size(),
+                    byKind[0], byKind[1], byKind[2], byKind[3], engine.templateStats(1'000'000).size());
+        if (parser.isSet(QStringLiteral("list-events"))) {
+            for (const auto &a : logAnomalies)
+                std::printf("log %s %-12s %-14s score=%.2f count=%.0f expected=%.1f class=%s  %s\n", formatIso8601(a.ts).c_str(),
+                            logAnomalyKindName(a.kind), a.source.c_str(), a.score, a.count, a.expected, errorClassName(a.errorClass),
+                            a.templateText.substr(0, 80).c_str());
+        }
+    }
     if (parser.isSet(QStringLiteral("list-events"))) {
         for (const AnomalyEvent &e : engine.closedAnomalies()) {
             std::string metrics;

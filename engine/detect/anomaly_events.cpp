@@ -67,8 +67,10 @@ AnomalyEventBuilder::~AnomalyEventBuilder() = default;
 
 AnomalyEventBuilder::EntityState &AnomalyEventBuilder::entity(const std::string &name, int intervalClass)
 {
-    auto &slot = m_entities[intervalClass == 0 ? name : name + "@" + std::to_string(intervalClass)];
+    const std::string key = intervalClass == 0 ? name : name + "@" + std::to_string(intervalClass);
+    auto &slot = m_entities[key];
     if (!slot) {
+        m_primaryKey.try_emplace(name, key);
         slot = std::make_unique<EntityState>();
         slot->name = name;
     }
@@ -146,6 +148,15 @@ void AnomalyEventBuilder::fuse(EntityState &state)
         if (state.hasOpen)
             state.event.fusedScore = std::max(state.event.fusedScore, d.rawScore);
     }
+}
+
+void AnomalyEventBuilder::addEvidence(const std::string &entityName, const std::string &what, Timestamp ts, double score,
+                                      AnomalyReason reason)
+{
+    auto key = m_primaryKey.find(entityName);
+    EntityState &state = key != m_primaryKey.end() ? *m_entities.at(key->second) : entity(entityName, 0);
+    if (score >= m_config.pointScore)
+        addPoint(state, what, ts, score, reason, false);
 }
 
 void AnomalyEventBuilder::finishRow(EntityState &state)

@@ -71,6 +71,8 @@ public:
     // Feeds one scored sample. `intervalClass` groups an entity's series by sampling interval (rows, the joint score
     // and the fused curve are per group; events are per entity).
     void add(const std::string &entity, const std::string &metric, Timestamp ts, const Detection &detection, int intervalClass = 0);
+    // Evidence from outside the series detectors (log anomalies, probes): a point on the entity's event stream.
+    void addEvidence(const std::string &entity, const std::string &what, Timestamp ts, double score, AnomalyReason reason);
     // Closes events whose last point is older than now - eps.
     void advance(Timestamp now);
 
@@ -88,6 +90,7 @@ private:
 
     EventConfig m_config;
     std::unordered_map<std::string, std::unique_ptr<EntityState>> m_entities;
+    std::unordered_map<std::string, std::string> m_primaryKey; // entity → key of its first state (for evidence)
     std::map<std::uint64_t, AnomalyEvent> m_changed;
     std::uint64_t m_nextId = 1;
 };

@@ -77,8 +77,9 @@ void DetectionService::process(std::span<const SampleRef> samples)
         }
         s.lastTs = sample.ts;
         // Sampling-interval class: series of one entity scraped every 10 s and every 5 min are fused separately.
-        const int intervalClass = s.intervalSeconds > 0 ? 1 + int(std::lround(std::log2(std::max(1.0, s.intervalSeconds)))) : 0;
-        m_events.add(s.entity, s.metric, sample.ts, d, intervalClass);
+        // (The first sample of a series has no interval yet and only teaches the detector.)
+        if (s.intervalSeconds > 0)
+            m_events.add(s.entity, s.metric, sample.ts, d, 1 + int(std::lround(std::log2(std::max(1.0, s.intervalSeconds)))));
         if (s.bands.score.isValid() && d.reason != AnomalyReason::WarmingUp) {
             m_bandBuffer.push_back({s.bands.lower, sample.ts, d.lower});
             m_bandBuffer.push_back({s.bands.upper, sample.ts, d.upper});
@@ -86,6 +87,13 @@ void DetectionService::process(std::span<const SampleRef> samples)
         }
     }
     m_store.appendBatch(m_bandBuffer);
+}
+
+void DetectionService::addEvidence(const std::string &entity, const std::string &what, Timestamp ts, double score,
+                                   AnomalyReason reason)
+{
+    std::lock_guard lock(m_mutex);
+    m_events.addEvidence(entity, what, ts, score, reason);
 }
 
 void DetectionService::advance(Timestamp now)

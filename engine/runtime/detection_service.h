@@ -27,6 +27,7 @@ public:
     DetectionService(SeriesStore &store, Options options);
 
     void process(std::span<const SampleRef> samples);
+    void addEvidence(const std::string &entity, const std::string &what, Timestamp ts, double score, AnomalyReason reason);
     // Closes events that have gone quiet; call when simulated or wall time moves on.
     void advance(Timestamp now);
 

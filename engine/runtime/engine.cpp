@@ -150,6 +150,11 @@ void Engine::ingestLogs(std::span<const LogRecord> logs, const std::string &feed
         if (log.level >= LogLevel::Warn)
             m_recentProblems.append(log);
     }
+    {
+        std::lock_guard lock(m_logMutex);
+        for (const LogRecord &log : logs)
+            m_logAnalyzer.add(log.ts, log.source, log.level, log.message);
+    }
     std::lock_guard lock(m_feedsMutex);
     feed(feedName).status.logs += logs.size();
 }
@@ -172,8 +177,26 @@ void Engine::ingestEvents(std::span<const EventRecord> events, const std::string
     }
 }
 
+std::vector<TemplateStats> Engine::templateStats(std::size_t limit) const
+{
+    std::lock_guard lock(m_logMutex);
+    return m_logAnalyzer.templateStats(limit);
+}
+
 void Engine::advanceTo(Timestamp now)
 {
+    std::vector<LogAnomaly> logAnomalies;
+    {
+        std::lock_guard lock(m_logMutex);
+        logAnomalies = m_logAnalyzer.advance(now);
+    }
+    for (const LogAnomaly &a : logAnomalies) {
+        m_logAnomalies.append(a);
+        // Log anomalies are evidence on the entity that wrote the lines: they join its anomaly events.
+        if (m_detection)
+            m_detection->addEvidence(a.source, std::string("log:") + logAnomalyKindName(a.kind) + ":" + a.templateText, a.ts, a.score,
+                                     a.kind == LogAnomalyKind::Drop ? AnomalyReason::SpikeDown : AnomalyReason::SpikeUp);
+    }
     if (!m_detection)
         return;
     m_detection->advance(now);
@@ -258,6 +281,7 @@ SnapshotPtr Engine::publishNow()
     snapshot->health = m_lastHealth;
     snapshot->recentEvents = m_recentEvents.latest(50);
     snapshot->recentProblems = m_recentProblems.latest(50);
+    snapshot->recentLogAnomalies = m_logAnomalies.latest(30);
     if (m_detection) {
         snapshot->openAnomalies = m_detection->openEvents();
         snapshot->recentAnomalies = m_closedAnomalies.latest(20);

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "forecast/holt_winters.h"
+#include "logs/log_analyzer.h"
 #include "model/bounded_buffer.h"
 #include "model/health_evaluator.h"
 #include "model/series_store.h"
@@ -85,6 +86,9 @@ public:
     const BoundedBuffer<SpanRecord> &spans() const { return m_spans; }
     EventStore *events() const { return m_eventStore.get(); }
     DetectionService *detection() const { return m_detection.get(); }
+    // Log templates seen so far, most frequent first (thread-safe copy).
+    std::vector<TemplateStats> templateStats(std::size_t limit = 1000) const;
+    std::vector<LogAnomaly> recentLogAnomalies(std::size_t n = 50) const { return m_logAnomalies.latest(n); }
     // Every anomaly event that closed so far (bounded), oldest first.
     std::vector<AnomalyEvent> closedAnomalies() const { return m_closedAnomalies.latest(m_closedAnomalies.capacity()); }
     const Clock &clock() const { return m_clock; }
@@ -104,6 +108,9 @@ private:
     std::unique_ptr<EventStore> m_eventStore;
     std::unique_ptr<DetectionService> m_detection;
     BoundedBuffer<AnomalyEvent> m_closedAnomalies{5000};
+    mutable std::mutex m_logMutex;
+    LogAnalyzer m_logAnalyzer;              // guarded by m_logMutex
+    BoundedBuffer<LogAnomaly> m_logAnomalies{2000};
     std::unique_ptr<Scenario> m_scenario;
     std::unique_ptr<HealthEvaluator> m_health;
     std::unique_ptr<ScenarioReplayer> m_replayer;

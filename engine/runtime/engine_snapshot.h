@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "detect/anomaly_events.h"
+#include "logs/log_analyzer.h"
 #include "model/health_evaluator.h"
 #include "model/records.h"
 #include "model/series_store.h"
@@ -46,6 +47,7 @@ struct EngineSnapshot {
     std::vector<AnomalyEvent> openAnomalies;   // by onset
     std::vector<AnomalyEvent> recentAnomalies; // closed, newest last
     std::uint64_t anomalyCount = 0;
+    std::vector<LogAnomaly> recentLogAnomalies; // newest last
     double publishMillis = 0;              // time taken to build this snapshot
 };
 
