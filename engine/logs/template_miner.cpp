@@ -183,6 +183,36 @@ std::vector<std::string> TemplateMiner::maskedTokens(std::string_view content)
     return tokens;
 }
 
+std::vector<std::pair<std::uint32_t, std::uint32_t>> TemplateMiner::variableSpans(std::string_view content)
+{
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;
+    std::size_t i = 0;
+    while (i < content.size()) {
+        while (i < content.size() && std::isspace(static_cast<unsigned char>(content[i])))
+            ++i;
+        const std::size_t start = i;
+        while (i < content.size() && !std::isspace(static_cast<unsigned char>(content[i])))
+            ++i;
+        const std::string_view token = content.substr(start, i - start);
+        if (token.empty() || maskToken(token) == token)
+            continue;
+        // Same decision as maskToken: the whole token, or each delimited part.
+        if (std::none_of(token.begin(), token.end(), isDelimiter) && isVariablePart(token)) {
+            spans.emplace_back(std::uint32_t(start), std::uint32_t(token.size()));
+            continue;
+        }
+        std::size_t partStart = 0;
+        for (std::size_t k = 0; k <= token.size(); ++k) {
+            if (k == token.size() || isDelimiter(token[k])) {
+                if (isVariablePart(token.substr(partStart, k - partStart)))
+                    spans.emplace_back(std::uint32_t(start + partStart), std::uint32_t(k - partStart));
+                partStart = k + 1;
+            }
+        }
+    }
+    return spans;
+}
+
 struct TemplateMiner::Node {
     std::map<std::string, std::unique_ptr<Node>, std::less<>> children;
     std::vector<std::uint32_t> templates; // at leaves

@@ -45,8 +45,11 @@ public:
     const MinedTemplate &get(TemplateId id) const { return m_templates[id.value]; }
     const std::vector<MinedTemplate> &templates() const { return m_templates; }
 
-    // The masked tokens of a message (exposed for tests and for highlighting variables in the log panel).
+    // The masked tokens of a message (exposed for tests).
     static std::vector<std::string> maskedTokens(std::string_view content);
+    // Byte ranges (offset, length) of the parts of a message that the masking rules treat as variables, for
+    // highlighting them where the line is shown.
+    static std::vector<std::pair<std::uint32_t, std::uint32_t>> variableSpans(std::string_view content);
 
 private:
     struct Node;

@@ -16,6 +16,7 @@ struct LogRecord {
     std::string source; // entity or feed the line came from
     LogLevel level = LogLevel::Info;
     std::string message;
+    std::uint32_t templateId = UINT32_MAX; // set by the engine's log analyzer (per source); UINT32_MAX: not mined
 };
 
 struct SpanRecord {

@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "runtime/scenario_replayer.h"
@@ -145,15 +147,16 @@ void Engine::ingestLogs(std::span<const LogRecord> logs, const std::string &feed
 {
     if (logs.empty())
         return;
-    m_logs.append(logs.begin(), logs.end());
-    for (const LogRecord &log : logs) {
-        if (log.level >= LogLevel::Warn)
-            m_recentProblems.append(log);
-    }
+    std::vector<LogRecord> mined(logs.begin(), logs.end());
     {
         std::lock_guard lock(m_logMutex);
-        for (const LogRecord &log : logs)
-            m_logAnalyzer.add(log.ts, log.source, log.level, log.message);
+        for (LogRecord &log : mined)
+            log.templateId = m_logAnalyzer.add(log.ts, log.source, log.level, log.message).templateId.value;
+    }
+    m_logs.append(mined.begin(), mined.end());
+    for (const LogRecord &log : mined) {
+        if (log.level >= LogLevel::Warn)
+            m_recentProblems.append(log);
     }
     std::lock_guard lock(m_feedsMutex);
     feed(feedName).status.logs += logs.size();
@@ -175,6 +178,24 @@ void Engine::ingestEvents(std::span<const EventRecord> events, const std::string
         if (m_eventStore)
             m_eventStore->append(event);
     }
+}
+
+std::vector<Engine::LogRow> Engine::queryLogs(const LogQuery &query) const
+{
+    const auto records = m_logs.latest(query.limit, [&](const LogRecord &r) {
+        return r.level >= query.minLevel && (query.source.empty() || r.source == query.source)
+            && (query.templateId == UINT32_MAX || r.templateId == query.templateId)
+            && (query.contains.empty() || r.message.find(query.contains) != std::string::npos);
+    });
+    std::vector<LogRow> rows;
+    rows.reserve(records.size());
+    for (const LogRecord &r : records) {
+        LogRow row{r, {}};
+        // Variable spans: the parts of the message the miner masks, for highlighting.
+        row.variables = TemplateMiner::variableSpans(r.message);
+        rows.push_back(std::move(row));
+    }
+    return rows;
 }
 
 std::vector<TemplateStats> Engine::templateStats(std::size_t limit) const

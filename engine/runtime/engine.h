@@ -86,6 +86,19 @@ public:
     const BoundedBuffer<SpanRecord> &spans() const { return m_spans; }
     EventStore *events() const { return m_eventStore.get(); }
     DetectionService *detection() const { return m_detection.get(); }
+    struct LogQuery {
+        std::string source;          // exact; empty: any
+        std::uint32_t templateId = UINT32_MAX; // with source; UINT32_MAX: any
+        LogLevel minLevel = LogLevel::Trace;
+        std::string contains;        // case-sensitive substring of the message; empty: any
+        std::size_t limit = 100'000; // newest first are kept, returned oldest first
+    };
+    struct LogRow {
+        LogRecord record;
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> variables; // byte ranges of masked variables in message
+    };
+    // Recent log lines matching the query (thread-safe; call off the GUI thread).
+    std::vector<LogRow> queryLogs(const LogQuery &query) const;
     // Log templates seen so far, most frequent first (thread-safe copy).
     std::vector<TemplateStats> templateStats(std::size_t limit = 1000) const;
     std::vector<LogAnomaly> recentLogAnomalies(std::size_t n = 50) const { return m_logAnomalies.latest(n); }

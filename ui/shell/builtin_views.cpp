@@ -1,5 +1,6 @@
 #include "shell/snapshot_hub.h"
 #include "shell/view_registry.h"
+#include "views/logs/log_panel.h"
 #include "views/metrics/metrics_explorer.h"
 #include "views/overview/estate_overview.h"
 
@@ -13,6 +14,8 @@ void registerBuiltinViews(ViewRegistry &registry)
     registry.add(ViewDescriptor{QStringLiteral("metrics"), QObject::tr("Metrics explorer"), Qt::BottomDockWidgetArea,
                                 QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new MetricsExplorer(ctx.hub, parent); }});
+    registry.add(ViewDescriptor{QStringLiteral("logs"), QObject::tr("Logs"), Qt::BottomDockWidgetArea, QKeySequence(), false,
+                                [](const ViewContext &ctx, QWidget *parent) { return new LogPanel(ctx.hub, parent); }});
 }
 
 } // namespace Nocturne::Ui

@@ -5,6 +5,8 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QLabel>
+
+#include <map>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QShowEvent>
@@ -48,6 +50,7 @@ void MainWindow::buildViews(const ViewRegistry &registry)
 {
     const ViewContext context{m_hub};
     bool haveCentral = false;
+    std::map<Qt::DockWidgetArea, QDockWidget *> firstInArea; // later docks in an area become tabs of the first
     for (const ViewDescriptor &descriptor : registry.views()) {
         QWidget *widget = nullptr;
         if (descriptor.central && !haveCentral) {
@@ -62,6 +65,11 @@ void MainWindow::buildViews(const ViewRegistry &registry)
             widget->setObjectName(descriptor.id);
             dock->setWidget(widget);
             addDockWidget(descriptor.area, dock);
+            auto [first, inserted] = firstInArea.try_emplace(descriptor.area, dock);
+            if (!inserted) {
+                tabifyDockWidget(first->second, dock);
+                first->second->raise();
+            }
         }
         m_views.emplace_back(descriptor.id, widget);
     }

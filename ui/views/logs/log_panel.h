@@ -1,0 +1,58 @@
+#pragma once
+
+#include <QWidget>
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/engine_snapshot.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QTableView;
+
+namespace Nocturne::Ui {
+
+class LogTableModel;
+class SnapshotHub;
+class TemplateListModel;
+
+// Log panel: the templates the engine mined (count, error class, last hour as a sparkline) beside the recent lines,
+// filtered by template, level, source and text, with variables highlighted. Queries run on a worker thread; the table
+// is a flat model, so a million lines scroll as smoothly as a hundred.
+class LogPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit LogPanel(SnapshotHub &hub, QWidget *parent = nullptr);
+
+    LogTableModel *logModel() const { return m_logs; }
+    TemplateListModel *templateModel() const { return m_templates; }
+    // Shows only the lines of one template of one source (what incident evidence links to).
+    void filterByTemplate(const QString &source, std::uint32_t templateId);
+    void clearTemplateFilter();
+    void refresh();
+
+private:
+    void applySnapshot(const Engine::SnapshotPtr &snapshot);
+
+    SnapshotHub &m_hub;
+    LogTableModel *m_logs;
+    TemplateListModel *m_templates;
+    QTableView *m_logView;
+    QTableView *m_templateView;
+    QComboBox *m_level;
+    QLineEdit *m_source;
+    QLineEdit *m_text;
+    QCheckBox *m_follow;
+    QLabel *m_status;
+    QString m_templateSource;
+    std::uint32_t m_templateId = UINT32_MAX;
+    std::uint64_t m_generation = 0;
+    bool m_inFlight = false;
+    Engine::Timestamp m_lastRefreshWall = 0;
+};
+
+} // namespace Nocturne::Ui
