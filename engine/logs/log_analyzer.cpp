@@ -207,3 +207,67 @@ std::vector<TemplateStats> LogAnalyzer::templateStats(std::size_t limit) const
 }
 
 } // namespace Nocturne::Engine
+
+namespace Nocturne::Engine {
+
+std::vector<LogAnalyzer::SavedTemplate> LogAnalyzer::exportTemplates() const
+{
+    std::vector<SavedTemplate> out;
+    for (const auto &[name, s] : m_sources) {
+        const auto &templates = s->miner.templates();
+        for (std::size_t i = 0; i < templates.size(); ++i) {
+            SavedTemplate t;
+            t.source = name;
+            t.id = std::uint32_t(i);
+            t.text = templates[i].text();
+            if (i < s->templates.size()) {
+                t.count = s->templates[i].total;
+                t.firstSeen = s->templates[i].firstSeen;
+                t.lastSeen = s->templates[i].lastSeen;
+            }
+            out.push_back(std::move(t));
+        }
+    }
+    return out;
+}
+
+void LogAnalyzer::importTemplates(const std::vector<SavedTemplate> &saved)
+{
+    std::map<std::string, std::vector<const SavedTemplate *>> bySource;
+    for (const SavedTemplate &t : saved)
+        bySource[t.source].push_back(&t);
+    for (auto &[name, list] : bySource) {
+        std::sort(list.begin(), list.end(), [](const SavedTemplate *a, const SavedTemplate *b) { return a->id < b->id; });
+        SourceState &s = source(name, list.front()->firstSeen);
+        std::vector<MinedTemplate> templates;
+        s.templates.clear();
+        for (const SavedTemplate *t : list) {
+            if (t->id != templates.size())
+                break; // ids must be dense; a gap means a damaged save: keep what is consistent
+            MinedTemplate m;
+            std::size_t start = 0;
+            while (start <= t->text.size()) {
+                const std::size_t space = t->text.find(' ', start);
+                const std::string token = t->text.substr(start, space == std::string::npos ? std::string::npos : space - start);
+                if (!token.empty())
+                    m.tokens.push_back(token);
+                if (space == std::string::npos)
+                    break;
+                start = space + 1;
+            }
+            m.count = t->count;
+            templates.push_back(std::move(m));
+            TemplateState state;
+            state.total = t->count;
+            state.firstSeen = t->firstSeen;
+            state.lastSeen = t->lastSeen;
+            state.errorClass = classifyError(t->text);
+            s.templates.push_back(std::move(state));
+        }
+        s.miner.restore(std::move(templates));
+        // A restored source is past its warm-up: new templates after a restart are news again.
+        s.firstSeen = std::min(s.firstSeen, list.front()->firstSeen);
+    }
+}
+
+} // namespace Nocturne::Engine

@@ -75,6 +75,18 @@ public:
     std::vector<LogAnomaly> advance(Timestamp now);
 
     std::vector<TemplateStats> templateStats(std::size_t limit = 1000) const;
+
+    // What survives a restart: every source's templates (text, count, first/last seen), ids = positions.
+    struct SavedTemplate {
+        std::string source;
+        std::uint32_t id = 0;
+        std::string text;
+        std::uint64_t count = 0;
+        Timestamp firstSeen = 0, lastSeen = 0;
+    };
+    std::vector<SavedTemplate> exportTemplates() const;
+    // Restores templates saved by exportTemplates() (before any line of those sources is added).
+    void importTemplates(const std::vector<SavedTemplate> &saved);
     std::size_t sourceCount() const { return m_sources.size(); }
     std::uint64_t lines() const { return m_lines; }
 

@@ -228,6 +228,40 @@ TemplateMiner::~TemplateMiner() = default;
 TemplateMiner::TemplateMiner(TemplateMiner &&) noexcept = default;
 TemplateMiner &TemplateMiner::operator=(TemplateMiner &&) noexcept = default;
 
+void TemplateMiner::restore(std::vector<MinedTemplate> saved)
+{
+    m_root = std::make_unique<Node>();
+    m_byLength.clear();
+    m_overflow.clear();
+    m_templates.clear();
+    for (std::size_t i = 0; i < saved.size(); ++i) {
+        MinedTemplate t = std::move(saved[i]);
+        t.id = TemplateId{std::uint32_t(i)};
+        // Same routing as add(): length, then the leading tokens (variables route through <*>).
+        const std::size_t length = t.tokens.size();
+        if (m_byLength.size() <= length)
+            m_byLength.resize(length + 1);
+        if (!m_byLength[length])
+            m_byLength[length] = std::make_unique<Node>();
+        Node *node = m_byLength[length].get();
+        for (int depth = 0; depth < m_config.prefixDepth && std::size_t(depth) < length; ++depth) {
+            const std::string &token = t.tokens[std::size_t(depth)];
+            const bool variable = token.find(kWild) != std::string::npos || std::any_of(token.begin(), token.end(), isDigit);
+            auto &slot = node->children[variable ? kWild : token];
+            if (!slot)
+                slot = std::make_unique<Node>();
+            node = slot.get();
+        }
+        const bool overflow = length > 0 && std::all_of(t.tokens.begin(), t.tokens.end(), [](const std::string &x) { return x == kWild; })
+                           && m_overflow.find(length) == m_overflow.end() && i >= m_config.maxTemplates;
+        if (overflow)
+            m_overflow[length] = t.id.value;
+        else
+            node->templates.push_back(t.id.value);
+        m_templates.push_back(std::move(t));
+    }
+}
+
 TemplateId TemplateMiner::add(std::string_view content)
 {
     std::vector<std::string> tokens = maskedTokens(content);

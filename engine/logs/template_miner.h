@@ -42,6 +42,8 @@ public:
     TemplateMiner &operator=(TemplateMiner &&) noexcept;
 
     TemplateId add(std::string_view content);
+    // Rebuilds the miner from saved templates (ids are the positions in `saved`, so they stay stable across restarts).
+    void restore(std::vector<MinedTemplate> saved);
     const MinedTemplate &get(TemplateId id) const { return m_templates[id.value]; }
     const std::vector<MinedTemplate> &templates() const { return m_templates; }
 

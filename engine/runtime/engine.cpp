@@ -49,6 +49,11 @@ Engine::Engine(Options options)
     }
     if (m_options.detection)
         m_detection = std::make_unique<DetectionService>(m_store, m_options.detector);
+    // Template ids are stable across restarts: restore what the last run mined.
+    if (m_eventStore) {
+        if (auto saved = m_eventStore->loadTemplates(); saved && !saved->empty())
+            m_logAnalyzer.importTemplates(*saved);
+    }
     publishNow();
     m_publisher = std::jthread([this](std::stop_token stop) { publisherLoop(stop); });
 }
@@ -59,6 +64,19 @@ Engine::~Engine()
     if (m_publisher.joinable())
         m_publisher.join();
     stop();
+    saveState();
+}
+
+Status Engine::saveState()
+{
+    if (!m_eventStore)
+        return {};
+    std::vector<LogAnalyzer::SavedTemplate> templates;
+    {
+        std::lock_guard lock(m_logMutex);
+        templates = m_logAnalyzer.exportTemplates();
+    }
+    return m_eventStore->saveTemplates(templates);
 }
 
 Status Engine::loadScenario(Scenario scenario)

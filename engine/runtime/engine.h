@@ -60,6 +60,8 @@ public:
     };
     Status startReplay(ReplayOptions options);
     void stop();
+    // Persists what must survive a restart (log template ids); also done by the destructor.
+    Status saveState();
     // Blocks until the replay reaches its end (duration > 0) or stop() is called.
     void waitForReplay();
     bool replayFinished() const;

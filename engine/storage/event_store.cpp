@@ -52,6 +52,11 @@ const char *eventStoreMigrationSql(int version)
                "ALTER TABLE events ADD COLUMN source TEXT NOT NULL DEFAULT '';"
                "CREATE INDEX events_ts ON events(ts);"
                "CREATE INDEX events_entity_ts ON events(entity, ts);";
+    case 3:
+        // v3: mined log templates, so their ids are stable across restarts.
+        return "CREATE TABLE log_templates(source TEXT NOT NULL, id INTEGER NOT NULL, template TEXT NOT NULL,"
+               " count INTEGER NOT NULL DEFAULT 0, first_seen INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL DEFAULT 0,"
+               " PRIMARY KEY(source, id));";
     default: return nullptr;
     }
 }
@@ -156,9 +161,18 @@ void EventStore::writerLoop(std::stop_token stop)
     for (;;) {
         {
             std::unique_lock lock(m_queueMutex);
-            m_queueChanged.wait(lock, stop, [&] { return !m_queue.empty(); });
-            if (m_queue.empty() && stop.stop_requested())
+            m_queueChanged.wait(lock, stop, [&] { return !m_queue.empty() || !m_tasks.empty(); });
+            if (m_queue.empty() && m_tasks.empty() && stop.stop_requested())
                 return;
+            while (!m_tasks.empty()) {
+                auto task = std::move(m_tasks.front());
+                m_tasks.pop_front();
+                lock.unlock();
+                task(m_writeDb);
+                lock.lock();
+            }
+            if (m_queue.empty())
+                continue;
             // Batches of up to 4096 per transaction: one fsync amortised over many records.
             while (!m_queue.empty() && batch.size() < 4096) {
                 batch.push_back(std::move(m_queue.front()));
@@ -238,6 +252,73 @@ Result<std::vector<EventRecord>> EventStore::query(const Query &q) const
     }
     if (rc != SQLITE_DONE)
         return tl::unexpected(sqliteError(m_readDb, "query events", m_path));
+    return out;
+}
+
+Status EventStore::saveTemplates(const std::vector<LogAnalyzer::SavedTemplate> &templates)
+{
+    std::promise<Status> done;
+    auto result = done.get_future();
+    {
+        std::lock_guard lock(m_queueMutex);
+        m_tasks.push_back([this, &templates, &done](sqlite3 *db) {
+            auto run = [&]() -> Status {
+                if (auto s = exec(db, "BEGIN; DELETE FROM log_templates;", m_path); !s) {
+                    (void)exec(db, "ROLLBACK", m_path);
+                    return s;
+                }
+                Statement insert;
+                if (sqlite3_prepare_v2(db, "INSERT INTO log_templates(source, id, template, count, first_seen, last_seen) VALUES(?,?,?,?,?,?)",
+                                       -1, &insert.stmt, nullptr)
+                    != SQLITE_OK) {
+                    (void)exec(db, "ROLLBACK", m_path);
+                    return tl::unexpected(sqliteError(db, "prepare template insert", m_path));
+                }
+                for (const auto &t : templates) {
+                    sqlite3_bind_text(insert.stmt, 1, t.source.data(), int(t.source.size()), SQLITE_STATIC);
+                    sqlite3_bind_int64(insert.stmt, 2, t.id);
+                    sqlite3_bind_text(insert.stmt, 3, t.text.data(), int(t.text.size()), SQLITE_STATIC);
+                    sqlite3_bind_int64(insert.stmt, 4, sqlite3_int64(t.count));
+                    sqlite3_bind_int64(insert.stmt, 5, t.firstSeen);
+                    sqlite3_bind_int64(insert.stmt, 6, t.lastSeen);
+                    if (sqlite3_step(insert.stmt) != SQLITE_DONE) {
+                        Error error = sqliteError(db, "insert template", m_path);
+                        (void)exec(db, "ROLLBACK", m_path);
+                        return tl::unexpected(error);
+                    }
+                    sqlite3_reset(insert.stmt);
+                }
+                return exec(db, "COMMIT", m_path);
+            };
+            done.set_value(run());
+        });
+    }
+    m_queueChanged.notify_all();
+    return result.get();
+}
+
+Result<std::vector<LogAnalyzer::SavedTemplate>> EventStore::loadTemplates() const
+{
+    std::lock_guard lock(m_readMutex);
+    Statement select;
+    if (sqlite3_prepare_v2(m_readDb, "SELECT source, id, template, count, first_seen, last_seen FROM log_templates ORDER BY source, id",
+                           -1, &select.stmt, nullptr)
+        != SQLITE_OK)
+        return tl::unexpected(sqliteError(m_readDb, "prepare template query", m_path));
+    std::vector<LogAnalyzer::SavedTemplate> out;
+    int rc;
+    while ((rc = sqlite3_step(select.stmt)) == SQLITE_ROW) {
+        LogAnalyzer::SavedTemplate t;
+        t.source = columnText(select.stmt, 0);
+        t.id = std::uint32_t(sqlite3_column_int64(select.stmt, 1));
+        t.text = columnText(select.stmt, 2);
+        t.count = std::uint64_t(sqlite3_column_int64(select.stmt, 3));
+        t.firstSeen = sqlite3_column_int64(select.stmt, 4);
+        t.lastSeen = sqlite3_column_int64(select.stmt, 5);
+        out.push_back(std::move(t));
+    }
+    if (rc != SQLITE_DONE)
+        return tl::unexpected(sqliteError(m_readDb, "query templates", m_path));
     return out;
 }
 

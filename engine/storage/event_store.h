@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "logs/log_analyzer.h"
 #include "model/records.h"
 
 struct sqlite3;
@@ -23,7 +25,7 @@ namespace Nocturne::Engine {
 class EventStore
 {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     struct Query {
         Timestamp from = 0;
@@ -48,6 +50,11 @@ public:
     Status flush();
 
     Result<std::vector<EventRecord>> query(const Query &query) const;
+
+    // Log templates, so template ids survive restarts: replaces everything saved before, in one transaction on the
+    // writer thread (blocks until committed).
+    Status saveTemplates(const std::vector<LogAnalyzer::SavedTemplate> &templates);
+    Result<std::vector<LogAnalyzer::SavedTemplate>> loadTemplates() const;
     Result<std::int64_t> count() const;
     int schemaVersion() const { return m_schemaVersion; }
     const std::string &path() const { return m_path; }
@@ -70,6 +77,7 @@ private:
     std::uint64_t m_enqueued = 0;    // guarded by m_queueMutex
     std::uint64_t m_committed = 0;   // guarded by m_queueMutex
     std::optional<Error> m_lastError; // guarded by m_queueMutex
+    std::deque<std::function<void(sqlite3 *)>> m_tasks; // guarded by m_queueMutex; run by the writer thread
     std::jthread m_writer;
 };
 

@@ -130,7 +130,7 @@ private Q_SLOTS:
                           "INSERT INTO events(ts, kind, entity, title) VALUES (7, 'deploy', 'cart', 'old row');");
         auto store = EventStore::open(path);
         QVERIFY2(store, store ? "" : store.error().toString().c_str());
-        QCOMPARE((*store)->schemaVersion(), 2);
+        QCOMPARE((*store)->schemaVersion(), EventStore::kSchemaVersion);
         auto rows = (*store)->query({});
         QVERIFY(rows);
         QCOMPARE(rows->size(), std::size_t(1));
@@ -142,6 +142,27 @@ private Q_SLOTS:
         QCOMPARE(*(*store)->count(), std::int64_t(2));
         QCOMPARE(QString::fromStdString(pragma(path, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name='events_ts'")),
                  QStringLiteral("1"));
+    }
+
+    void templatesRoundTrip()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("t.sqlite")).toStdString();
+        std::vector<LogAnalyzer::SavedTemplate> saved = {{"order", 0, "GET <*> 200", 10, 1, 2}, {"order", 1, "Lock wait timeout <*>", 3, 5, 6},
+                                                         {"web", 0, "user=<*> 'quoted' \"x\"", 1, 7, 8}};
+        {
+            auto store = EventStore::open(path);
+            QVERIFY(store);
+            QVERIFY((*store)->saveTemplates(saved));
+            saved.pop_back();
+            QVERIFY((*store)->saveTemplates(saved)); // replaces, does not append
+        }
+        auto store = EventStore::open(path);
+        auto loaded = (*store)->loadTemplates();
+        QVERIFY(loaded);
+        QCOMPARE(loaded->size(), std::size_t(2));
+        QCOMPARE(QString::fromStdString((*loaded)[1].text), QStringLiteral("Lock wait timeout <*>"));
+        QCOMPARE((*loaded)[1].count, std::uint64_t(3));
     }
 
     void refusesNewerSchema()

@@ -124,6 +124,31 @@ private Q_SLOTS:
         QVERIFY(engine.startReplay(replay).has_value() == false); // one replay per engine
     }
 
+    void templateIdsSurviveARestart()
+    {
+        QTemporaryDir dir;
+        Engine::Options options;
+        options.eventDatabase = dir.filePath(QStringLiteral("events.sqlite")).toStdString();
+        std::vector<TemplateStats> before;
+        {
+            Engine engine(options);
+            engine.ingestLogs(std::vector<LogRecord>{{1, "order", LogLevel::Error, "Lock wait timeout exceeded (waited 50 ms)"},
+                                                     {2, "order", LogLevel::Info, "GET /api/orders/17 200"}},
+                              "test");
+            before = engine.templateStats();
+        }
+        Engine engine(options);
+        auto after = engine.templateStats();
+        QCOMPARE(after.size(), before.size());
+        engine.ingestLogs(std::vector<LogRecord>{{3, "order", LogLevel::Error, "Lock wait timeout exceeded (waited 70 ms)"}}, "test");
+        const auto rows = engine.queryLogs(Engine::LogQuery{});
+        QCOMPARE(rows.size(), std::size_t(1));
+        std::uint32_t lockId = UINT32_MAX;
+        for (const auto &t : before)
+            lockId = t.text.find("Lock wait") != std::string::npos ? t.id.value : lockId;
+        QCOMPARE(rows.front().record.templateId, lockId); // the same id as before the restart
+    }
+
     void pacedReplayFollowsSpeed()
     {
         Engine engine;

@@ -79,6 +79,20 @@ private Q_SLOTS:
             QCOMPARE(one.add(l), two.add(l));
     }
 
+    void restoreKeepsIds()
+    {
+        TemplateMiner first;
+        const TemplateId a = first.add("Connection closed by 1.2.3.4 [preauth]");
+        const TemplateId b = first.add("Accepted password for root from 1.2.3.4 port 22 ssh2");
+        std::vector<MinedTemplate> saved = first.templates();
+        TemplateMiner second;
+        second.restore(saved);
+        QCOMPARE(second.templates().size(), std::size_t(2));
+        QCOMPARE(second.add("Accepted password for admin from 9.9.9.9 port 2222 ssh2"), b);
+        QCOMPARE(second.add("Connection closed by 5.6.7.8 [preauth]"), a);
+        QCOMPARE(second.get(b).text(), std::string("Accepted password for <*> from <*> port <*> ssh2"));
+    }
+
     void hostileInput()
     {
         TemplateMiner miner;
