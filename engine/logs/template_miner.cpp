@@ -33,6 +33,11 @@ bool isDelimiter(char c)
     return kDelimiterTable[static_cast<unsigned char>(c)];
 }
 
+bool isStructural(char c)
+{
+    return isDelimiter(c);
+}
+
 // A token part is a variable when it is number-like (digits with . - + , and optional unit-free sign), hexadecimal
 // with digits (0x…, or 8+ hex characters), an IP, a UUID, a path with two or more segments, or an identifier whose
 // digits dominate (blk_123…, attempt_14451…_0020, R02-M1-N0).
@@ -90,7 +95,7 @@ std::string maskToken(std::string_view token)
     if (digits == 0 && slashes < 2)
         return std::string(token);
     // Tokens with structure (key=value, ip:port, call(args), [x]) are masked part by part so the structure stays.
-    if (std::none_of(token.begin(), token.end(), isDelimiter) && isVariablePart(token))
+    if (std::none_of(token.begin(), token.end(), isStructural) && isVariablePart(token))
         return kWild;
     // Mask delimited parts inside the token, keeping the delimiters: "mice.c(1234)]:" → "mice.c(<*>)]:".
     std::string out;
@@ -102,6 +107,23 @@ std::string maskToken(std::string_view token)
             if (isVariablePart(part)) {
                 out += kWild;
                 masked = true;
+            } else if (part.find('.') != std::string_view::npos && std::any_of(part.begin(), part.end(), isDigit)) {
+                // Dotted names with a numeric component: "core.2275" → "core.<*>".
+                std::size_t from = 0;
+                for (std::size_t k = 0; k <= part.size(); ++k) {
+                    if (k == part.size() || part[k] == '.') {
+                        const std::string_view sub = part.substr(from, k - from);
+                        if (isVariablePart(sub)) {
+                            out += kWild;
+                            masked = true;
+                        } else {
+                            out.append(sub);
+                        }
+                        if (k < part.size())
+                            out += '.';
+                        from = k + 1;
+                    }
+                }
             } else {
                 out.append(part);
             }
@@ -132,8 +154,10 @@ std::string mergeTokens(const std::string &a, const std::string &b)
     }
     if (prefix + suffix == 0)
         return kWild;
-    const std::string middle = kWild;
-    std::string merged = a.substr(0, prefix) + middle + a.substr(a.size() - suffix);
+    std::string merged = a.substr(0, prefix) + kWild + a.substr(a.size() - suffix);
+    // The shared prefix or suffix may end in a variable already: "<*><*>" is one variable.
+    for (std::size_t pos; (pos = merged.find("<*><*>")) != std::string::npos;)
+        merged.erase(pos, kWild.size());
     return merged;
 }
 
@@ -197,15 +221,26 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> TemplateMiner::variableSpan
         if (token.empty() || maskToken(token) == token)
             continue;
         // Same decision as maskToken: the whole token, or each delimited part.
-        if (std::none_of(token.begin(), token.end(), isDelimiter) && isVariablePart(token)) {
+        if (std::none_of(token.begin(), token.end(), isStructural) && isVariablePart(token)) {
             spans.emplace_back(std::uint32_t(start), std::uint32_t(token.size()));
             continue;
         }
         std::size_t partStart = 0;
         for (std::size_t k = 0; k <= token.size(); ++k) {
             if (k == token.size() || isDelimiter(token[k])) {
-                if (isVariablePart(token.substr(partStart, k - partStart)))
-                    spans.emplace_back(std::uint32_t(start + partStart), std::uint32_t(k - partStart));
+                const std::string_view part = token.substr(partStart, k - partStart);
+                if (isVariablePart(part)) {
+                    spans.emplace_back(std::uint32_t(start + partStart), std::uint32_t(part.size()));
+                } else if (part.find('.') != std::string_view::npos) {
+                    std::size_t from = 0;
+                    for (std::size_t d = 0; d <= part.size(); ++d) {
+                        if (d == part.size() || part[d] == '.') {
+                            if (isVariablePart(part.substr(from, d - from)))
+                                spans.emplace_back(std::uint32_t(start + partStart + from), std::uint32_t(d - from));
+                            from = d + 1;
+                        }
+                    }
+                }
                 partStart = k + 1;
             }
         }
