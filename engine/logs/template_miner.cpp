@@ -161,6 +161,22 @@ std::string mergeTokens(const std::string &a, const std::string &b)
     return merged;
 }
 
+// Calls fn(offset, token) for every white-space separated token of a message.
+template<typename Fn>
+void forEachToken(std::string_view content, Fn fn)
+{
+    std::size_t i = 0;
+    while (i < content.size()) {
+        while (i < content.size() && std::isspace(static_cast<unsigned char>(content[i])))
+            ++i;
+        const std::size_t start = i;
+        while (i < content.size() && !std::isspace(static_cast<unsigned char>(content[i])))
+            ++i;
+        if (i > start)
+            fn(start, content.substr(start, i - start));
+    }
+}
+
 } // namespace
 
 std::string MinedTemplate::text() const
@@ -178,52 +194,37 @@ std::vector<std::string> TemplateMiner::maskedTokens(std::string_view content)
 {
     std::vector<std::string> tokens;
     tokens.reserve(16);
-    std::size_t i = 0;
-    while (i < content.size()) {
-        while (i < content.size() && std::isspace(static_cast<unsigned char>(content[i])))
-            ++i;
-        const std::size_t start = i;
-        while (i < content.size() && !std::isspace(static_cast<unsigned char>(content[i])))
-            ++i;
-        if (i > start) {
-            std::string masked = maskToken(content.substr(start, i - start));
-            if (!tokens.empty() && tokens.back() == kWild) {
-                // "<*> KB" and "<*> KB)," are one value with its unit.
-                const std::size_t unitEnd = masked.find_first_of(",;)]}");
-                if (isUnit(std::string_view(masked).substr(0, unitEnd))) {
-                    if (unitEnd != std::string::npos)
-                        tokens.back() += masked.substr(unitEnd);
-                    continue;
-                }
-                // A long run of variables (a list of channels or ids) is one variable; short runs stay, they are
-                // usually distinct fields ("REPORT : <*> <*> <*> <*>").
-                if (masked == kWild && tokens.size() >= 4 && tokens[tokens.size() - 2] == kWild && tokens[tokens.size() - 3] == kWild
-                    && tokens[tokens.size() - 4] == kWild)
-                    continue;
+    forEachToken(content, [&](std::size_t, std::string_view token) {
+        std::string masked = maskToken(token);
+        if (!tokens.empty() && tokens.back() == kWild) {
+            // "<*> KB" and "<*> KB)," are one value with its unit.
+            const std::size_t unitEnd = masked.find_first_of(",;)]}");
+            if (isUnit(std::string_view(masked).substr(0, unitEnd))) {
+                if (unitEnd != std::string::npos)
+                    tokens.back() += masked.substr(unitEnd);
+                return;
             }
-            tokens.push_back(std::move(masked));
+            // A long run of variables (a list of channels or ids) is one variable; short runs stay, they are
+            // usually distinct fields ("REPORT : <*> <*> <*> <*>").
+            if (masked == kWild && tokens.size() >= 4 && tokens[tokens.size() - 2] == kWild && tokens[tokens.size() - 3] == kWild
+                && tokens[tokens.size() - 4] == kWild)
+                return;
         }
-    }
+        tokens.push_back(std::move(masked));
+    });
     return tokens;
 }
 
 std::vector<std::pair<std::uint32_t, std::uint32_t>> TemplateMiner::variableSpans(std::string_view content)
 {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;
-    std::size_t i = 0;
-    while (i < content.size()) {
-        while (i < content.size() && std::isspace(static_cast<unsigned char>(content[i])))
-            ++i;
-        const std::size_t start = i;
-        while (i < content.size() && !std::isspace(static_cast<unsigned char>(content[i])))
-            ++i;
-        const std::string_view token = content.substr(start, i - start);
-        if (token.empty() || maskToken(token) == token)
-            continue;
-        // Same decision as maskToken: the whole token, or each delimited part.
+    forEachToken(content, [&](std::size_t start, std::string_view token) {
+        if (maskToken(token) == token)
+            return;
+        // Same decision as maskToken: the whole token, or each delimited part (and dotted sub-part).
         if (std::none_of(token.begin(), token.end(), isStructural) && isVariablePart(token)) {
             spans.emplace_back(std::uint32_t(start), std::uint32_t(token.size()));
-            continue;
+            return;
         }
         std::size_t partStart = 0;
         for (std::size_t k = 0; k <= token.size(); ++k) {
@@ -244,7 +245,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> TemplateMiner::variableSpan
                 partStart = k + 1;
             }
         }
-    }
+    });
     return spans;
 }
 
@@ -254,8 +255,7 @@ struct TemplateMiner::Node {
 };
 
 TemplateMiner::TemplateMiner(MinerConfig config)
-    : m_root(std::make_unique<Node>())
-    , m_config(config)
+    : m_config(config)
 {
 }
 
@@ -263,30 +263,44 @@ TemplateMiner::~TemplateMiner() = default;
 TemplateMiner::TemplateMiner(TemplateMiner &&) noexcept = default;
 TemplateMiner &TemplateMiner::operator=(TemplateMiner &&) noexcept = default;
 
+TemplateMiner::Node *TemplateMiner::leafFor(const std::vector<std::string> &tokens)
+{
+    // Route: token count (indexed directly), then up to prefixDepth leading tokens; a variable-looking token or an
+    // over-full node routes through <*>.
+    if (m_byLength.size() <= tokens.size())
+        m_byLength.resize(tokens.size() + 1);
+    if (!m_byLength[tokens.size()])
+        m_byLength[tokens.size()] = std::make_unique<Node>();
+    Node *node = m_byLength[tokens.size()].get();
+    for (int depth = 0; depth < m_config.prefixDepth && std::size_t(depth) < tokens.size(); ++depth) {
+        const std::string &token = tokens[std::size_t(depth)];
+        const bool variable = token.find(kWild) != std::string::npos || std::any_of(token.begin(), token.end(), isDigit);
+        std::string key = variable ? kWild : token;
+        auto it = node->children.find(key);
+        if (it == node->children.end()) {
+            if (node->children.size() >= m_config.maxChildren)
+                key = kWild;
+            auto &slot = node->children[key];
+            if (!slot)
+                slot = std::make_unique<Node>();
+            node = slot.get();
+        } else {
+            node = it->second.get();
+        }
+    }
+    return node;
+}
+
 void TemplateMiner::restore(std::vector<MinedTemplate> saved)
 {
-    m_root = std::make_unique<Node>();
     m_byLength.clear();
     m_overflow.clear();
     m_templates.clear();
     for (std::size_t i = 0; i < saved.size(); ++i) {
         MinedTemplate t = std::move(saved[i]);
         t.id = TemplateId{std::uint32_t(i)};
-        // Same routing as add(): length, then the leading tokens (variables route through <*>).
         const std::size_t length = t.tokens.size();
-        if (m_byLength.size() <= length)
-            m_byLength.resize(length + 1);
-        if (!m_byLength[length])
-            m_byLength[length] = std::make_unique<Node>();
-        Node *node = m_byLength[length].get();
-        for (int depth = 0; depth < m_config.prefixDepth && std::size_t(depth) < length; ++depth) {
-            const std::string &token = t.tokens[std::size_t(depth)];
-            const bool variable = token.find(kWild) != std::string::npos || std::any_of(token.begin(), token.end(), isDigit);
-            auto &slot = node->children[variable ? kWild : token];
-            if (!slot)
-                slot = std::make_unique<Node>();
-            node = slot.get();
-        }
+        Node *node = leafFor(t.tokens);
         const bool overflow = length > 0 && std::all_of(t.tokens.begin(), t.tokens.end(), [](const std::string &x) { return x == kWild; })
                            && m_overflow.find(length) == m_overflow.end() && i >= m_config.maxTemplates;
         if (overflow)
@@ -301,31 +315,7 @@ TemplateId TemplateMiner::add(std::string_view content)
 {
     std::vector<std::string> tokens = maskedTokens(content);
 
-    // Route: token count, then up to prefixDepth leading tokens (a variable or an over-full node routes via <*>).
-    Node *node = m_root.get();
-    auto child = [&](Node *parent, const std::string &key) {
-        auto it = parent->children.find(key);
-        if (it != parent->children.end())
-            return it->second.get();
-        std::string actual = key;
-        if (parent->children.size() >= m_config.maxChildren)
-            actual = kWild;
-        auto &slot = parent->children[actual];
-        if (!slot)
-            slot = std::make_unique<Node>();
-        return slot.get();
-    };
-    // First level: token count, indexed directly (no string key).
-    if (m_byLength.size() <= tokens.size())
-        m_byLength.resize(tokens.size() + 1);
-    if (!m_byLength[tokens.size()])
-        m_byLength[tokens.size()] = std::make_unique<Node>();
-    node = m_byLength[tokens.size()].get();
-    for (int depth = 0; depth < m_config.prefixDepth && std::size_t(depth) < tokens.size(); ++depth) {
-        const std::string &token = tokens[std::size_t(depth)];
-        const bool variable = token.find(kWild) != std::string::npos || std::any_of(token.begin(), token.end(), isDigit);
-        node = child(node, variable ? kWild : token);
-    }
+    Node *node = leafFor(tokens);
 
     // Most similar template in the leaf: share of positions with the same token (variables count as matches but
     // are not evidence), ties to the one with more constant tokens.

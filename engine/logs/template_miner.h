@@ -55,7 +55,7 @@ public:
 
 private:
     struct Node;
-    std::unique_ptr<Node> m_root;
+    Node *leafFor(const std::vector<std::string> &tokens);
     std::vector<std::unique_ptr<Node>> m_byLength; // the tree's first level: token count
     std::vector<MinedTemplate> m_templates;
     std::unordered_map<std::size_t, std::uint32_t> m_overflow; // token count → all-variable template, once at capacity

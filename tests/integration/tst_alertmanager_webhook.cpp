@@ -8,19 +8,13 @@
 #include <QTest>
 
 #include "feeds/alertmanager_receiver.h"
+#include "integration_support.h"
 #include "runtime/engine.h"
 
 using namespace Nocturne::Engine;
 
 namespace {
 const QString kAlertmanager = QStringLiteral("/usr/bin/prometheus-alertmanager");
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 
 struct Reply {
     int status = 0;
@@ -41,6 +35,32 @@ Reply post(const QUrl &url, const QByteArray &body, const QList<QPair<QByteArray
     reply->deleteLater();
     return r;
 }
+
+// Starts Debian's Alertmanager on a free loopback port (no gossip, so no settle delay), routing every alert at once
+// to the receiver with the given bearer credentials; returns the API URL for posting alerts.
+QUrl startAlertmanager(QProcess &am, const QTemporaryDir &dir, quint16 receiverPort, const QString &credentials)
+{
+    const quint16 amPort = Nocturne::Test::freeLoopbackPort();
+    QFile config(dir.filePath(QStringLiteral("alertmanager.yml")));
+    if (!config.open(QIODevice::WriteOnly))
+        return {};
+    config.write(QStringLiteral("route:\n  receiver: nocturne\n  group_by: [alertname]\n  group_wait: 0s\n  group_interval: 1s\n"
+                                "  repeat_interval: 1h\nreceivers:\n  - name: nocturne\n    webhook_configs:\n"
+                                "      - url: http://127.0.0.1:%1/alertmanager\n        send_resolved: true\n"
+                                "        http_config:\n          authorization:\n            type: Bearer\n"
+                                "            credentials: %2\n")
+                     .arg(receiverPort)
+                     .arg(credentials)
+                     .toUtf8());
+    config.close();
+    am.start(kAlertmanager, {QStringLiteral("--config.file=") + config.fileName(),
+                             QStringLiteral("--storage.path=") + dir.filePath(QStringLiteral("data")),
+                             QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(amPort), QStringLiteral("--cluster.listen-address=")});
+    return QUrl(QStringLiteral("http://127.0.0.1:%1/api/v2/alerts").arg(amPort));
+}
+
+const QByteArray kOrderAlert = "[{\"labels\":{\"alertname\":\"OrderLatencyHigh\",\"service\":\"order\",\"severity\":\"critical\"},"
+                               "\"annotations\":{\"summary\":\"order p99 above 2 s\"}}]";
 
 std::vector<EventRecord> alerts(Engine &engine)
 {
@@ -108,31 +128,11 @@ private Q_SLOTS:
         QVERIFY(receiver.listen());
 
         QTemporaryDir dir;
-        const quint16 amPort = freePort();
-        QFile config(dir.filePath(QStringLiteral("alertmanager.yml")));
-        QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write(QStringLiteral("route:\n  receiver: nocturne\n  group_by: [alertname]\n  group_wait: 0s\n  group_interval: 1s\n"
-                                    "  repeat_interval: 1h\nreceivers:\n  - name: nocturne\n    webhook_configs:\n"
-                                    "      - url: http://127.0.0.1:%1/alertmanager\n        send_resolved: true\n"
-                                    "        http_config:\n          authorization:\n            type: Bearer\n"
-                                    "            credentials: unused\n")
-                         .arg(receiver.port())
-                         .toUtf8());
-        config.close();
-        // Alertmanager cannot send our custom secret header: it authenticates with a bearer token, so accept that here.
+        // Alertmanager cannot send our custom secret header: it authenticates with a bearer token.
         QProcess am;
-        am.setProcessChannelMode(QProcess::MergedChannels);
-        am.start(kAlertmanager, {QStringLiteral("--config.file=") + config.fileName(),
-                                 QStringLiteral("--storage.path=") + dir.filePath(QStringLiteral("data")),
-                                 QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(amPort),
-                                 QStringLiteral("--cluster.listen-address=")}); // no gossip: no settle delay
+        const QUrl api = startAlertmanager(am, dir, receiver.port(), QStringLiteral("unused"));
         QVERIFY(am.waitForStarted(5000));
-
-        // Wait until the API answers, then post an alert to it.
-        const QUrl api(QStringLiteral("http://127.0.0.1:%1/api/v2/alerts").arg(amPort));
-        const QByteArray alert = "[{\"labels\":{\"alertname\":\"OrderLatencyHigh\",\"service\":\"order\",\"severity\":\"critical\"},"
-                                 "\"annotations\":{\"summary\":\"order p99 above 2 s\"}}]";
-        QTRY_VERIFY_WITH_TIMEOUT(post(api, alert).status == 200, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(post(api, kOrderAlert).status == 200, 15000);
         QTRY_VERIFY_WITH_TIMEOUT(receiver.accepted() + receiver.rejected() >= 1, 15000);
         am.kill();
         am.waitForFinished(5000);
@@ -154,27 +154,10 @@ private Q_SLOTS:
         AlertmanagerReceiver receiver(engine, receiverOptions);
         QVERIFY(receiver.listen());
         QTemporaryDir dir;
-        const quint16 amPort = freePort();
-        QFile config(dir.filePath(QStringLiteral("alertmanager.yml")));
-        QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write(QStringLiteral("route:\n  receiver: nocturne\n  group_by: [alertname]\n  group_wait: 0s\n  group_interval: 1s\n"
-                                    "  repeat_interval: 1h\nreceivers:\n  - name: nocturne\n    webhook_configs:\n"
-                                    "      - url: http://127.0.0.1:%1/alertmanager\n        send_resolved: true\n"
-                                    "        http_config:\n          authorization:\n            type: Bearer\n"
-                                    "            credentials: am-token\n")
-                         .arg(receiver.port())
-                         .toUtf8());
-        config.close();
         QProcess am;
-        am.start(kAlertmanager, {QStringLiteral("--config.file=") + config.fileName(),
-                                 QStringLiteral("--storage.path=") + dir.filePath(QStringLiteral("data")),
-                                 QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(amPort),
-                                 QStringLiteral("--cluster.listen-address=")}); // no gossip: no settle delay
+        const QUrl api = startAlertmanager(am, dir, receiver.port(), QStringLiteral("am-token"));
         QVERIFY(am.waitForStarted(5000));
-        const QUrl api(QStringLiteral("http://127.0.0.1:%1/api/v2/alerts").arg(amPort));
-        const QByteArray alert = "[{\"labels\":{\"alertname\":\"OrderLatencyHigh\",\"service\":\"order\",\"severity\":\"critical\"},"
-                                 "\"annotations\":{\"summary\":\"order p99 above 2 s\"}}]";
-        QTRY_VERIFY_WITH_TIMEOUT(post(api, alert).status == 200, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(post(api, kOrderAlert).status == 200, 15000);
         QTRY_VERIFY_WITH_TIMEOUT(!alerts(engine).empty(), 20000);
         const auto got = alerts(engine);
         QCOMPARE(QString::fromStdString(got[0].title), QStringLiteral("OrderLatencyHigh firing: order p99 above 2 s"));

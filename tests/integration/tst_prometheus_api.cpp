@@ -7,6 +7,7 @@
 
 #include "decode/prometheus_api.h"
 #include "feeds/prometheus_api_client.h"
+#include "integration_support.h"
 #include "runtime/engine.h"
 
 using namespace Nocturne::Engine;
@@ -14,22 +15,6 @@ using namespace Nocturne::Engine;
 namespace {
 const QString kPrometheus = QStringLiteral("/usr/bin/prometheus");
 const QString kNodeExporter = QStringLiteral("/usr/bin/prometheus-node-exporter");
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-FeedStatus feed(Engine &engine, const std::string &name)
-{
-    for (const auto &f : engine.publishNow()->feeds) {
-        if (f.name == name)
-            return f;
-    }
-    return {};
-}
 
 QByteArray fixture(const char *name)
 {
@@ -67,12 +52,12 @@ private Q_SLOTS:
         if (!QFile::exists(kPrometheus) || !QFile::exists(kNodeExporter))
             QSKIP("prometheus / prometheus-node-exporter not installed (packaging/setup.sh installs them)");
         QTemporaryDir dir;
-        const quint16 exporterPort = freePort();
+        const quint16 exporterPort = Nocturne::Test::freeLoopbackPort();
         QProcess exporter;
         exporter.start(kNodeExporter, {QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(exporterPort),
                                        QStringLiteral("--collector.disable-defaults"), QStringLiteral("--collector.loadavg")});
         QVERIFY(exporter.waitForStarted(5000));
-        const quint16 promPort = freePort();
+        const quint16 promPort = Nocturne::Test::freeLoopbackPort();
         QFile config(dir.filePath(QStringLiteral("prometheus.yml")));
         QVERIFY(config.open(QIODevice::WriteOnly));
         config.write(QStringLiteral("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: node\n    static_configs:\n"
@@ -104,7 +89,7 @@ private Q_SLOTS:
         client.start();
         auto load = [&] { return engine.store().select(*parseSelector("node_load1{job=\"node\"}")); };
         auto describe = [&] {
-            const FeedStatus f = feed(engine, name);
+            const FeedStatus f = Nocturne::Test::feedStatus(engine, name);
             return QStringLiteral("state=%1 samples=%2 series=%3 error=%4")
                 .arg(QString::fromLatin1(feedStateName(f.state)))
                 .arg(f.samples)
@@ -112,28 +97,28 @@ private Q_SLOTS:
                 .arg(QString::fromStdString(f.lastError))
                 .toLocal8Bit();
         };
-        QTRY_VERIFY2_WITH_TIMEOUT(!load().empty() && feed(engine, name).state == FeedState::Healthy && feed(engine, name).samples >= 3,
+        QTRY_VERIFY2_WITH_TIMEOUT(!load().empty() && Nocturne::Test::feedStatus(engine, name).state == FeedState::Healthy && Nocturne::Test::feedStatus(engine, name).samples >= 3,
                                   describe().constData(), 30000);
-        QCOMPARE(feed(engine, name).rejected, std::uint64_t(0)); // overlapping polls deliver each point once
+        QCOMPARE(Nocturne::Test::feedStatus(engine, name).rejected, std::uint64_t(0)); // overlapping polls deliver each point once
 
         // Prometheus stops: the feed goes down with the reason; it comes back and data continues in the same series.
         prometheus.kill();
         prometheus.waitForFinished(5000);
-        QTRY_VERIFY_WITH_TIMEOUT(feed(engine, name).state == FeedState::Down, 15000);
-        QVERIFY2(QString::fromStdString(feed(engine, name).lastError).contains(QStringLiteral("refused"), Qt::CaseInsensitive),
-                 feed(engine, name).lastError.c_str());
-        const std::uint64_t before = feed(engine, name).samples;
+        QTRY_VERIFY_WITH_TIMEOUT(Nocturne::Test::feedStatus(engine, name).state == FeedState::Down, 15000);
+        QVERIFY2(QString::fromStdString(Nocturne::Test::feedStatus(engine, name).lastError).contains(QStringLiteral("refused"), Qt::CaseInsensitive),
+                 Nocturne::Test::feedStatus(engine, name).lastError.c_str());
+        const std::uint64_t before = Nocturne::Test::feedStatus(engine, name).samples;
         prometheus.start(kPrometheus, promArgs);
         QVERIFY(prometheus.waitForStarted(5000));
-        QTRY_VERIFY_WITH_TIMEOUT(feed(engine, name).state == FeedState::Healthy && feed(engine, name).samples > before + 2, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(Nocturne::Test::feedStatus(engine, name).state == FeedState::Healthy && Nocturne::Test::feedStatus(engine, name).samples > before + 2, 30000);
         QCOMPARE(load().size(), std::size_t(1));
-        QCOMPARE(feed(engine, name).rejected, std::uint64_t(0));
+        QCOMPARE(Nocturne::Test::feedStatus(engine, name).rejected, std::uint64_t(0));
 
         // The scrape target dies: Prometheus reports it down, and the feed says which one.
         exporter.kill();
         exporter.waitForFinished(5000);
-        QTRY_VERIFY_WITH_TIMEOUT(feed(engine, name).state == FeedState::Degraded, 20000);
-        QVERIFY2(QString::fromStdString(feed(engine, name).lastError).contains(QStringLiteral("is down")), feed(engine, name).lastError.c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(Nocturne::Test::feedStatus(engine, name).state == FeedState::Degraded, 20000);
+        QVERIFY2(QString::fromStdString(Nocturne::Test::feedStatus(engine, name).lastError).contains(QStringLiteral("is down")), Nocturne::Test::feedStatus(engine, name).lastError.c_str());
         client.stop();
         prometheus.kill();
         prometheus.waitForFinished(5000);
@@ -144,7 +129,7 @@ private Q_SLOTS:
         if (!QFile::exists(kPrometheus))
             QSKIP("prometheus not installed");
         QTemporaryDir dir;
-        const quint16 promPort = freePort();
+        const quint16 promPort = Nocturne::Test::freeLoopbackPort();
         QFile config(dir.filePath(QStringLiteral("prometheus.yml")));
         QVERIFY(config.open(QIODevice::WriteOnly));
         config.write("global:\n  scrape_interval: 15s\n");
@@ -165,8 +150,8 @@ private Q_SLOTS:
         PrometheusApiClient client(engine, api);
         client.start();
         const std::string name = client.feedName().toStdString();
-        QTRY_VERIFY_WITH_TIMEOUT(feed(engine, name).state == FeedState::Degraded, 20000);
-        QVERIFY2(QString::fromStdString(feed(engine, name).lastError).contains(QStringLiteral("bad_data")), feed(engine, name).lastError.c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(Nocturne::Test::feedStatus(engine, name).state == FeedState::Degraded, 20000);
+        QVERIFY2(QString::fromStdString(Nocturne::Test::feedStatus(engine, name).lastError).contains(QStringLiteral("bad_data")), Nocturne::Test::feedStatus(engine, name).lastError.c_str());
         client.stop();
         prometheus.kill();
         prometheus.waitForFinished(5000);

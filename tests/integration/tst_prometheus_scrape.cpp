@@ -6,28 +6,13 @@
 #include <QTest>
 
 #include "feeds/prometheus_scraper.h"
+#include "integration_support.h"
 #include "runtime/engine.h"
 
 using namespace Nocturne::Engine;
 
 namespace {
 const QString kNodeExporter = QStringLiteral("/usr/bin/prometheus-node-exporter");
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-FeedStatus feed(Engine &engine, const std::string &name)
-{
-    for (const auto &f : engine.publishNow()->feeds) {
-        if (f.name == name)
-            return f;
-    }
-    return {};
-}
 
 // A one-shot HTTP peer that answers every request with the given body.
 class FixedHttp : public QTcpServer
@@ -61,7 +46,7 @@ private Q_SLOTS:
     {
         if (!QFile::exists(kNodeExporter))
             QSKIP("prometheus-node-exporter is not installed (packaging/setup.sh installs it)");
-        const quint16 port = freePort();
+        const quint16 port = Nocturne::Test::freeLoopbackPort();
         const QStringList args = {QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port), QStringLiteral("--collector.disable-defaults"),
                                   QStringLiteral("--collector.loadavg"), QStringLiteral("--collector.meminfo"), QStringLiteral("--collector.cpu")};
         QProcess exporter;
@@ -84,23 +69,23 @@ private Q_SLOTS:
             auto m = parseSelector("node_load1{job=\"node\"}");
             return engine.store().select(*m);
         };
-        QTRY_VERIFY_WITH_TIMEOUT(!loadSeries().empty() && feed(engine, name).state == FeedState::Healthy, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(!loadSeries().empty() && Nocturne::Test::feedStatus(engine, name).state == FeedState::Healthy, 15000);
         const SeriesKey key = *engine.store().key(loadSeries().front());
         QCOMPARE(std::string(key.label("instance")), QStringLiteral("127.0.0.1:%1").arg(port).toStdString());
-        QVERIFY(feed(engine, name).samples > 10);
+        QVERIFY(Nocturne::Test::feedStatus(engine, name).samples > 10);
 
         // The exporter goes away: the feed says so, with the reason, and the scraper backs off.
         exporter.kill();
         exporter.waitForFinished(5000);
-        QTRY_VERIFY_WITH_TIMEOUT(feed(engine, name).state == FeedState::Down, 10000);
-        QVERIFY2(QString::fromStdString(feed(engine, name).lastError).contains(QStringLiteral("refused"), Qt::CaseInsensitive),
-                 feed(engine, name).lastError.c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(Nocturne::Test::feedStatus(engine, name).state == FeedState::Down, 10000);
+        QVERIFY2(QString::fromStdString(Nocturne::Test::feedStatus(engine, name).lastError).contains(QStringLiteral("refused"), Qt::CaseInsensitive),
+                 Nocturne::Test::feedStatus(engine, name).lastError.c_str());
 
         // And comes back: data flows again into the same series.
-        const std::uint64_t before = feed(engine, name).samples;
+        const std::uint64_t before = Nocturne::Test::feedStatus(engine, name).samples;
         exporter.start(kNodeExporter, args);
         QVERIFY(exporter.waitForStarted(5000));
-        QTRY_VERIFY_WITH_TIMEOUT(feed(engine, name).state == FeedState::Healthy && feed(engine, name).samples > before, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(Nocturne::Test::feedStatus(engine, name).state == FeedState::Healthy && Nocturne::Test::feedStatus(engine, name).samples > before, 15000);
         QCOMPARE(loadSeries().size(), std::size_t(1));
         scraper.stop();
         exporter.kill();
@@ -121,7 +106,7 @@ private Q_SLOTS:
         QSignalSpy done(&scraper, &PrometheusScraper::scraped);
         scraper.start();
         QVERIFY(done.wait(10000));
-        const FeedStatus status = feed(engine, scraper.feedName().toStdString());
+        const FeedStatus status = Nocturne::Test::feedStatus(engine, scraper.feedName().toStdString());
         QCOMPARE(status.state, FeedState::Degraded);
         QVERIFY2(QString::fromStdString(status.lastError).contains(QStringLiteral(":3:")), status.lastError.c_str()); // line 3
         QCOMPARE(status.samples, std::uint64_t(2)); // the good lines still arrive
