@@ -120,6 +120,14 @@ std::string HealthEvaluator::topLevelOf(const std::string &entity) const
     return {};
 }
 
+std::string HealthEvaluator::tileOf(const std::string &entity) const
+{
+    const auto arrow = entity.find("->");
+    const std::string id = arrow == std::string::npos ? entity : entity.substr(0, arrow);
+    auto it = m_topLevel.find(id);
+    return it == m_topLevel.end() ? std::string() : it->second;
+}
+
 void HealthEvaluator::addSeries(const std::string &entity, const std::string &metric, SeriesId id)
 {
     if (ruleFor(metric))

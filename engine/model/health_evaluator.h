@@ -47,6 +47,8 @@ public:
     // Registers a series for its entity (the engine calls this for every series it interns).
     void addSeries(const std::string &entity, const std::string &metric, SeriesId id);
     std::vector<EntityHealth> evaluate(Timestamp now) const;
+    // The overview tile an entity (or a call edge "a->b", by its caller) rolls up into; empty when none.
+    std::string tileOf(const std::string &entity) const;
 
 private:
     struct KeyMetric {

@@ -318,6 +318,26 @@ SnapshotPtr Engine::publishNow()
         m_lastHealthSim = snapshot->simTime;
     }
     snapshot->health = m_lastHealth;
+    if (m_detection && m_health) {
+        // Open anomaly events raise their tile: the detectors' verdict shows on the overview, with its reason.
+        // Call-edge events are evidence for root-cause analysis, not a verdict on the caller: they do not colour tiles.
+        for (const AnomalyEvent &event : m_detection->openEvents()) {
+            if (event.entity.find("->") != std::string::npos)
+                continue;
+            const std::string tile = m_health->tileOf(event.entity);
+            for (EntityHealth &h : snapshot->health) {
+                if (h.entity != tile)
+                    continue;
+                const HealthState state = event.severity == EventSeverity::Critical ? HealthState::Critical : HealthState::Warning;
+                if (state > h.state || (state == h.state && h.reason.empty())) {
+                    h.state = std::max(h.state, state);
+                    std::string what = event.metrics.empty() ? std::string("several metrics together") : event.metrics.front().metric;
+                    h.reason = "anomaly on " + event.entity + ": " + what
+                             + (event.metrics.size() > 1 ? " (+" + std::to_string(event.metrics.size() - 1) + ")" : std::string());
+                }
+            }
+        }
+    }
     snapshot->recentEvents = m_recentEvents.latest(50);
     snapshot->recentProblems = m_recentProblems.latest(50);
     snapshot->recentLogAnomalies = m_logAnomalies.latest(30);
