@@ -83,9 +83,7 @@ private Q_SLOTS:
         if (!fixture.open(QIODevice::ReadOnly))
             QSKIP("../shared fixtures not present");
         const QByteArray body = fixture.readAll();
-        Engine::Options options;
-        options.detection = false;
-        Engine engine(options);
+        Engine engine(Nocturne::Test::feedTestEngineOptions());
         AlertmanagerReceiver::Options receiverOptions;
         receiverOptions.bearerToken = "s3cret";
         AlertmanagerReceiver receiver(engine, receiverOptions);
@@ -119,9 +117,7 @@ private Q_SLOTS:
     {
         if (!QFile::exists(kAlertmanager))
             QSKIP("prometheus-alertmanager is not installed (packaging/setup.sh installs it)");
-        Engine::Options options;
-        options.detection = false;
-        Engine engine(options);
+        Engine engine(Nocturne::Test::feedTestEngineOptions());
         AlertmanagerReceiver::Options receiverOptions;
         receiverOptions.sharedSecret = "hook-secret";
         AlertmanagerReceiver receiver(engine, receiverOptions);
@@ -146,9 +142,7 @@ private Q_SLOTS:
     {
         if (!QFile::exists(kAlertmanager))
             QSKIP("prometheus-alertmanager is not installed (packaging/setup.sh installs it)");
-        Engine::Options options;
-        options.detection = false;
-        Engine engine(options);
+        Engine engine(Nocturne::Test::feedTestEngineOptions());
         AlertmanagerReceiver::Options receiverOptions;
         receiverOptions.bearerToken = "am-token";
         AlertmanagerReceiver receiver(engine, receiverOptions);

@@ -58,23 +58,18 @@ private Q_SLOTS:
                                        QStringLiteral("--collector.disable-defaults"), QStringLiteral("--collector.loadavg")});
         QVERIFY(exporter.waitForStarted(5000));
         const quint16 promPort = Nocturne::Test::freeLoopbackPort();
-        QFile config(dir.filePath(QStringLiteral("prometheus.yml")));
-        QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write(QStringLiteral("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: node\n    static_configs:\n"
-                                    "      - targets: ['127.0.0.1:%1']\n")
-                         .arg(exporterPort)
-                         .toUtf8());
-        config.close();
-        const QStringList promArgs = {QStringLiteral("--config.file=") + config.fileName(),
-                                      QStringLiteral("--storage.tsdb.path=") + dir.filePath(QStringLiteral("tsdb")),
-                                      QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(promPort)};
+        const QStringList promArgs = Nocturne::Test::prometheusArgs(
+            dir,
+            QStringLiteral("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: node\n    static_configs:\n"
+                           "      - targets: ['127.0.0.1:%1']\n")
+                .arg(exporterPort)
+                .toUtf8(),
+            promPort);
         QProcess prometheus;
         prometheus.start(kPrometheus, promArgs);
         QVERIFY(prometheus.waitForStarted(5000));
 
-        Engine::Options options;
-        options.detection = false;
-        Engine engine(options);
+        Engine engine(Nocturne::Test::feedTestEngineOptions());
         PrometheusApiClient::Options api;
         api.baseUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(promPort));
         api.queries = {{QStringLiteral("node_load1"), QStringLiteral("node_load1")},
@@ -130,18 +125,10 @@ private Q_SLOTS:
             QSKIP("prometheus not installed");
         QTemporaryDir dir;
         const quint16 promPort = Nocturne::Test::freeLoopbackPort();
-        QFile config(dir.filePath(QStringLiteral("prometheus.yml")));
-        QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write("global:\n  scrape_interval: 15s\n");
-        config.close();
         QProcess prometheus;
-        prometheus.start(kPrometheus, {QStringLiteral("--config.file=") + config.fileName(),
-                                       QStringLiteral("--storage.tsdb.path=") + dir.filePath(QStringLiteral("tsdb")),
-                                       QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(promPort)});
+        prometheus.start(kPrometheus, Nocturne::Test::prometheusArgs(dir, "global:\n  scrape_interval: 15s\n", promPort));
         QVERIFY(prometheus.waitForStarted(5000));
-        Engine::Options options;
-        options.detection = false;
-        Engine engine(options);
+        Engine engine(Nocturne::Test::feedTestEngineOptions());
         PrometheusApiClient::Options api;
         api.baseUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(promPort));
         api.queries = {{QStringLiteral("up{job="), QStringLiteral("x")}};

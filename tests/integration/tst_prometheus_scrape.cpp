@@ -53,9 +53,7 @@ private Q_SLOTS:
         exporter.start(kNodeExporter, args);
         QVERIFY(exporter.waitForStarted(5000));
 
-        Engine::Options options;
-        options.detection = false;
-        Engine engine(options);
+        Engine engine(Nocturne::Test::feedTestEngineOptions());
         PrometheusScraper::Options scrape;
         scrape.url = QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(port));
         scrape.job = QStringLiteral("node");
@@ -96,9 +94,7 @@ private Q_SLOTS:
     {
         FixedHttp http("# TYPE ok gauge\nok 1\nbroken{a=\"x} 2\nalso_ok{b=\"y\"} 3\n");
         QVERIFY(http.listen(QHostAddress::LocalHost, 0));
-        Engine::Options options;
-        options.detection = false;
-        Engine engine(options);
+        Engine engine(Nocturne::Test::feedTestEngineOptions());
         PrometheusScraper::Options scrape;
         scrape.url = QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(http.serverPort()));
         scrape.intervalMs = 60'000;
