@@ -168,6 +168,12 @@ LogPanel::LogPanel(SnapshotHub &hub, QWidget *parent)
     connect(&hub, &SnapshotHub::snapshotChanged, this, &LogPanel::applySnapshot);
 }
 
+void LogPanel::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    refresh(); // brought to the front: catch up at once
+}
+
 void LogPanel::filterByTemplate(const QString &source, std::uint32_t templateId)
 {
     m_templateSource = source;
@@ -184,15 +190,19 @@ void LogPanel::clearTemplateFilter()
 
 void LogPanel::applySnapshot(const Engine::SnapshotPtr &snapshot)
 {
-    // Lines refresh at 1 Hz of wall time at most, whatever the feed rate.
-    if (snapshot && snapshot->publishedWall - m_lastRefreshWall >= Engine::kSecond && !m_inFlight)
+    // Lines refresh at 1 Hz of wall time at most, whatever the feed rate, and only when new lines arrived and the
+    // panel is on screen: a million-line query is not repeated for nothing (a tab behind another costs nothing).
+    if (snapshot && isVisible() && snapshot->logCount != m_lastLogCount && snapshot->publishedWall - m_lastRefreshWall >= Engine::kSecond
+        && !m_inFlight)
         refresh();
 }
 
 void LogPanel::refresh()
 {
-    if (const auto snapshot = m_hub.current())
+    if (const auto snapshot = m_hub.current()) {
         m_lastRefreshWall = snapshot->publishedWall;
+        m_lastLogCount = snapshot->logCount;
+    }
     Engine::Engine::LogQuery query;
     query.minLevel = static_cast<Engine::LogLevel>(m_level->currentData().toInt());
     query.source = m_templateId != UINT32_MAX ? m_templateSource.toStdString() : m_source->text().trimmed().toStdString();

@@ -35,6 +35,9 @@ public:
     void clearTemplateFilter();
     void refresh();
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     void applySnapshot(const Engine::SnapshotPtr &snapshot);
 
@@ -53,6 +56,7 @@ private:
     std::uint64_t m_generation = 0;
     bool m_inFlight = false;
     Engine::Timestamp m_lastRefreshWall = 0;
+    std::uint64_t m_lastLogCount = UINT64_MAX;
 };
 
 } // namespace Nocturne::Ui
