@@ -318,10 +318,17 @@ SnapshotPtr Engine::publishNow()
         m_lastHealthSim = snapshot->simTime;
     }
     snapshot->health = m_lastHealth;
+    snapshot->recentProblems = m_recentProblems.latest(50);
+    snapshot->recentLogAnomalies = m_logAnomalies.latest(30);
+    if (m_detection) {
+        snapshot->openAnomalies = m_detection->openEvents();
+        snapshot->recentAnomalies = m_closedAnomalies.latest(20);
+        snapshot->anomalyCount = m_detection->eventCount();
+    }
     if (m_detection && m_health) {
         // Open anomaly events raise their tile: the detectors' verdict shows on the overview, with its reason.
         // Call-edge events are evidence for root-cause analysis, not a verdict on the caller: they do not colour tiles.
-        for (const AnomalyEvent &event : m_detection->openEvents()) {
+        for (const AnomalyEvent &event : snapshot->openAnomalies) {
             if (event.entity.find("->") != std::string::npos)
                 continue;
             const std::string tile = m_health->tileOf(event.entity);
@@ -339,13 +346,6 @@ SnapshotPtr Engine::publishNow()
         }
     }
     snapshot->recentEvents = m_recentEvents.latest(50);
-    snapshot->recentProblems = m_recentProblems.latest(50);
-    snapshot->recentLogAnomalies = m_logAnomalies.latest(30);
-    if (m_detection) {
-        snapshot->openAnomalies = m_detection->openEvents();
-        snapshot->recentAnomalies = m_closedAnomalies.latest(20);
-        snapshot->anomalyCount = m_detection->eventCount();
-    }
     snapshot->publishMillis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     SnapshotPtr published = std::move(snapshot);
     m_snapshot.store(published, std::memory_order_release);

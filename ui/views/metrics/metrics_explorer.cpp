@@ -236,7 +236,7 @@ void MetricsExplorer::applySnapshot(const Engine::SnapshotPtr &snapshot)
     if (snapshot->store.series > known && !m_fetchingList)
         fetchSeriesList(known, snapshot->store.series);
     // Charts move at 1 Hz of wall time at most; the snapshot rate (10 Hz) is for cheap status.
-    if (std::abs(snapshot->simTime - m_lastRequestSim) >= Engine::kSecond && !m_requestInFlight)
+    if (isVisible() && std::abs(snapshot->simTime - m_lastRequestSim) >= Engine::kSecond && !m_requestInFlight)
         requestData();
 }
 
