@@ -1,5 +1,7 @@
 #include "records.h"
 
+#include <cctype>
+
 namespace Nocturne::Engine {
 
 const char *logLevelName(LogLevel level)
@@ -17,15 +19,19 @@ const char *logLevelName(LogLevel level)
 
 LogLevel parseLogLevel(const std::string &text)
 {
-    if (text == "TRACE")
+    // Case-insensitive, with the usual spellings (syslog, log4j, Go, Python, OTLP severity text).
+    std::string upper(text);
+    for (char &c : upper)
+        c = char(std::toupper(static_cast<unsigned char>(c)));
+    if (upper == "TRACE" || upper == "FINEST")
         return LogLevel::Trace;
-    if (text == "DEBUG")
+    if (upper == "DEBUG" || upper == "FINE")
         return LogLevel::Debug;
-    if (text == "WARN" || text == "WARNING")
+    if (upper == "WARN" || upper == "WARNING")
         return LogLevel::Warn;
-    if (text == "ERROR")
+    if (upper == "ERROR" || upper == "ERR" || upper == "SEVERE")
         return LogLevel::Error;
-    if (text == "FATAL" || text == "CRITICAL")
+    if (upper == "FATAL" || upper == "CRITICAL" || upper == "CRIT" || upper == "PANIC" || upper == "EMERG" || upper == "ALERT")
         return LogLevel::Fatal;
     return LogLevel::Info;
 }
