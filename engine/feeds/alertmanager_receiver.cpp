@@ -1,22 +1,10 @@
 #include "alertmanager_receiver.h"
 
-#include <QTcpSocket>
-
 #include "runtime/engine.h"
 
 namespace Nocturne::Engine {
 
 namespace {
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
-}
-
 std::string jsonEscape(const std::string &s)
 {
     std::string out;
@@ -37,14 +25,8 @@ AlertmanagerReceiver::AlertmanagerReceiver(Engine &engine, Options options, QObj
     : QObject(parent)
     , m_engine(engine)
     , m_options(std::move(options))
+    , m_http([this](const HttpServer::Request &request) { return handle(request); }, m_options.maxBodyBytes)
 {
-    connect(&m_server, &QTcpServer::newConnection, this, [this] {
-        while (QTcpSocket *socket = m_server.nextPendingConnection()) {
-            socket->setParent(this);
-            connect(socket, &QTcpSocket::readyRead, this, [this, socket] { handle(socket); });
-            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        }
-    });
 }
 
 QString AlertmanagerReceiver::feedName() const
@@ -54,71 +36,37 @@ QString AlertmanagerReceiver::feedName() const
 
 bool AlertmanagerReceiver::listen()
 {
-    if (!m_server.listen(m_options.address, m_options.port))
+    if (!m_http.listen(m_options.address, m_options.port))
         return false;
     m_engine.setFeedState(feedName().toStdString(), FeedState::Healthy);
+    m_engine.setFeedEndpoint(feedName().toStdString(), "POST http://" + m_options.address.toString().toStdString() + ":"
+                                                           + std::to_string(port()) + m_options.path.toStdString());
     return true;
 }
 
-void AlertmanagerReceiver::respond(QTcpSocket *socket, int status, const QByteArray &body)
+HttpServer::Response AlertmanagerReceiver::refuse(int status, const QByteArray &body)
 {
-    const QByteArray reason = status == 200 ? "OK" : status == 401 ? "Unauthorized" : status == 404 ? "Not Found" : status == 413 ? "Payload Too Large" : "Bad Request";
-    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\nContent-Type: text/plain\r\nContent-Length: "
-                  + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
-    socket->disconnectFromHost();
-    if (status != 200) {
-        ++m_rejected;
-        m_engine.setFeedState(feedName().toStdString(), FeedState::Healthy, "last rejected request: " + body.toStdString());
-    }
+    ++m_rejected;
+    const Reject reject{status == 401 ? "unauthorized" : status == 404 ? "unknown_path" : RejectReason::MalformedJson,
+                        "HTTP " + std::to_string(status) + ": " + body.toStdString(), {}};
+    m_engine.recordRejects(feedName().toStdString(), std::span(&reject, 1), m_options.path.toStdString());
+    return {status, body};
 }
 
-void AlertmanagerReceiver::handle(QTcpSocket *socket)
+HttpServer::Response AlertmanagerReceiver::handle(const HttpServer::Request &request)
 {
-    // Accumulate until the headers and Content-Length bytes of body are in.
-    QByteArray buffer = socket->property("buffer").toByteArray() + socket->readAll();
-    socket->setProperty("buffer", buffer);
-    const qsizetype headerEnd = buffer.indexOf("\r\n\r\n");
-    if (headerEnd < 0) {
-        if (buffer.size() > 64 * 1024)
-            respond(socket, 400, "request headers too large");
-        return;
-    }
-    const QList<QByteArray> lines = buffer.left(headerEnd).split('\n');
-    const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
-    QByteArray authorization, secret;
-    qint64 contentLength = -1;
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines[i].trimmed();
-        const qsizetype colon = line.indexOf(':');
-        if (colon < 0)
-            continue;
-        const QByteArray name = line.left(colon).trimmed().toLower();
-        const QByteArray value = line.mid(colon + 1).trimmed();
-        if (name == "content-length")
-            contentLength = value.toLongLong();
-        else if (name == "authorization")
-            authorization = value;
-        else if (name == "x-nocturne-secret")
-            secret = value;
-    }
-    if (requestLine.size() < 2 || requestLine[0] != "POST")
-        return respond(socket, 400, "only POST is accepted");
-    if (QString::fromLatin1(requestLine[1]) != m_options.path)
-        return respond(socket, 404, "unknown path");
-    if (!m_options.bearerToken.isEmpty() && !constantTimeEquals(authorization, "Bearer " + m_options.bearerToken))
-        return respond(socket, 401, "missing or wrong bearer token");
-    if (!m_options.sharedSecret.isEmpty() && !constantTimeEquals(secret, m_options.sharedSecret))
-        return respond(socket, 401, "missing or wrong shared secret");
-    if (contentLength < 0)
-        return respond(socket, 400, "Content-Length required");
-    if (contentLength > m_options.maxBodyBytes)
-        return respond(socket, 413, "body larger than the limit");
-    if (buffer.size() - headerEnd - 4 < contentLength)
-        return; // wait for the rest of the body
-    const QByteArray body = buffer.mid(headerEnd + 4, contentLength);
+    if (request.method != "POST")
+        return refuse(405, "only POST is accepted");
+    if (QString::fromLatin1(request.path) != m_options.path)
+        return refuse(404, "unknown path");
+    if (!m_options.bearerToken.isEmpty() && !constantTimeEquals(request.headers.value("authorization"), "Bearer " + m_options.bearerToken))
+        return refuse(401, "missing or wrong bearer token");
+    if (!m_options.sharedSecret.isEmpty() && !constantTimeEquals(request.headers.value("x-nocturne-secret"), m_options.sharedSecret))
+        return refuse(401, "missing or wrong shared secret");
+    const QByteArray &body = request.body;
     auto payload = decodeAlertmanagerWebhook(std::string_view(body.constData(), std::size_t(body.size())));
     if (!payload)
-        return respond(socket, 400, QByteArray::fromStdString(payload.error().toString()));
+        return refuse(400, QByteArray::fromStdString(payload.error().toString()));
     std::vector<EventRecord> events;
     for (const ReceivedAlert &alert : payload->alerts) {
         EventRecord e;
@@ -143,8 +91,8 @@ void AlertmanagerReceiver::handle(QTcpSocket *socket)
     }
     m_engine.ingestEvents(events, feedName().toStdString());
     ++m_accepted;
-    respond(socket, 200, "ok");
     Q_EMIT received(int(events.size()));
+    return {200, "ok"};
 }
 
 } // namespace Nocturne::Engine

@@ -2,11 +2,11 @@
 
 #include <QHostAddress>
 #include <QObject>
-#include <QTcpServer>
+
+#include <memory>
 
 #include "decode/alertmanager_webhook.h"
-
-class QTcpSocket;
+#include "net/http_server.h"
 
 namespace Nocturne::Engine {
 
@@ -32,7 +32,7 @@ public:
     AlertmanagerReceiver(Engine &engine, Options options, QObject *parent = nullptr);
 
     bool listen();
-    quint16 port() const { return m_server.serverPort(); }
+    quint16 port() const { return m_http.port(); }
     quint64 accepted() const { return m_accepted; }
     quint64 rejected() const { return m_rejected; }
     QString feedName() const;
@@ -41,12 +41,12 @@ Q_SIGNALS:
     void received(int alerts);
 
 private:
-    void handle(QTcpSocket *socket);
-    void respond(QTcpSocket *socket, int status, const QByteArray &body);
+    HttpServer::Response handle(const HttpServer::Request &request);
+    HttpServer::Response refuse(int status, const QByteArray &body);
 
     Engine &m_engine;
     Options m_options;
-    QTcpServer m_server;
+    HttpServer m_http;
     quint64 m_accepted = 0, m_rejected = 0;
 };
 

@@ -22,12 +22,6 @@ const char *feedStateName(FeedState state)
     return "unknown";
 }
 
-struct Engine::FeedCounters {
-    FeedStatus status;
-    std::uint64_t samplesAtLastRate = 0;
-    Timestamp lastRateWall = 0;
-};
-
 Engine::Engine()
     : Engine(Options{})
 {
@@ -152,12 +146,26 @@ Engine::FeedCounters &Engine::feed(const std::string &name)
 void Engine::ingestSamples(std::span<const SampleRef> samples, const std::string &feedName)
 {
     const std::size_t stored = m_store.appendBatch(samples);
-    if (m_detection)
+    if (m_detection && !samples.empty()) {
+        const auto started = std::chrono::steady_clock::now();
         m_detection->process(samples);
+        m_detectorNanos += std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
+        m_detectorSamples += samples.size();
+    }
     std::lock_guard lock(m_feedsMutex);
     FeedCounters &f = feed(feedName);
     f.status.samples += stored;
-    f.status.rejected += samples.size() - stored;
+    if (stored < samples.size()) {
+        // The store refuses samples older than the newest one of their series (or not finite).
+        const std::uint64_t refused = samples.size() - stored;
+        f.status.rejected += refused;
+        auto it = std::find_if(f.status.rejectsByReason.begin(), f.status.rejectsByReason.end(),
+                               [](const auto &r) { return r.first == RejectReason::OutOfOrder; });
+        if (it == f.status.rejectsByReason.end())
+            f.status.rejectsByReason.emplace_back(RejectReason::OutOfOrder, refused);
+        else
+            it->second += refused;
+    }
     f.status.lastDataWall = m_wallClock.now();
 }
 
@@ -189,13 +197,66 @@ void Engine::ingestSpans(std::span<const SpanRecord> spans, const std::string &f
     feed(feedName).status.spans += spans.size();
 }
 
-void Engine::ingestEvents(std::span<const EventRecord> events, const std::string &)
+void Engine::ingestEvents(std::span<const EventRecord> events, const std::string &feedName)
 {
+    if (events.empty())
+        return;
     for (const EventRecord &event : events) {
         m_recentEvents.append(event);
         if (m_eventStore)
             m_eventStore->append(event);
     }
+    std::lock_guard lock(m_feedsMutex);
+    FeedCounters &f = feed(feedName);
+    f.status.events += events.size();
+    f.status.lastDataWall = m_wallClock.now();
+}
+
+void Engine::recordRejects(const std::string &feedName, std::span<const Reject> rejects, const std::string &position)
+{
+    if (rejects.empty())
+        return;
+    const Timestamp now = m_wallClock.now();
+    std::vector<DeadLetter> letters;
+    letters.reserve(rejects.size());
+    for (const Reject &r : rejects)
+        letters.push_back(DeadLetter{now, feedName, r.reason, r.detail, position, r.excerpt});
+    m_deadLetters.append(letters.begin(), letters.end());
+    std::lock_guard lock(m_feedsMutex);
+    FeedCounters &f = feed(feedName);
+    f.status.rejected += rejects.size();
+    for (const Reject &r : rejects) {
+        auto it = std::find_if(f.status.rejectsByReason.begin(), f.status.rejectsByReason.end(),
+                               [&](const auto &entry) { return entry.first == r.reason; });
+        if (it == f.status.rejectsByReason.end())
+            f.status.rejectsByReason.emplace_back(r.reason, 1);
+        else
+            ++it->second;
+    }
+    const Reject &last = rejects.back();
+    f.status.lastRejected = std::string(last.reason) + ": " + last.detail + (position.empty() ? "" : " at " + position)
+                          + (last.excerpt.empty() ? "" : ": " + last.excerpt);
+    f.status.lastRejectedWall = now;
+}
+
+void Engine::setFeedGauges(const std::string &feedName, std::int64_t lag, std::uint64_t queueDepth, std::uint64_t queueCapacity)
+{
+    std::lock_guard lock(m_feedsMutex);
+    FeedCounters &f = feed(feedName);
+    f.status.lag = lag;
+    f.status.queueDepth = queueDepth;
+    f.status.queueCapacity = queueCapacity;
+}
+
+void Engine::setFeedEndpoint(const std::string &feedName, std::string endpoint)
+{
+    std::lock_guard lock(m_feedsMutex);
+    feed(feedName).status.endpoint = std::move(endpoint);
+}
+
+std::vector<DeadLetter> Engine::deadLetters(const std::string &feedName, std::size_t n) const
+{
+    return m_deadLetters.latest(n, [&](const DeadLetter &d) { return feedName.empty() || d.feed == feedName; });
 }
 
 std::vector<Engine::LogRow> Engine::queryLogs(const LogQuery &query) const
@@ -347,6 +408,11 @@ SnapshotPtr Engine::publishNow()
     }
     snapshot->recentEvents = m_recentEvents.latest(50);
     snapshot->publishMillis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    if (const std::uint64_t n = m_detectorSamples.load())
+        snapshot->detectorMicrosPerSample = double(m_detectorNanos.load()) / 1000.0 / double(n);
+    m_lastPublishMillis = snapshot->publishMillis;
+    m_publishNanosTotal += std::uint64_t(snapshot->publishMillis * 1e6);
+    ++m_publishCount;
     SnapshotPtr published = std::move(snapshot);
     m_snapshot.store(published, std::memory_order_release);
     return published;

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "decode/feed_decoding.h"
 #include "forecast/holt_winters.h"
 #include "logs/log_analyzer.h"
 #include "model/bounded_buffer.h"
@@ -72,6 +73,16 @@ public:
     void ingestSpans(std::span<const SpanRecord> spans, const std::string &feed);
     void ingestEvents(std::span<const EventRecord> events, const std::string &feed);
     void setFeedState(const std::string &feed, FeedState state, std::string lastError = {});
+    // Items a feed refused: counted per reason and kept (bounded) in the dead-letter ring. `position` says where in
+    // the feed they were (topic[partition]@offset, URL, file:line).
+    void recordRejects(const std::string &feed, std::span<const Reject> rejects, const std::string &position);
+    // Gauges a feed reports about itself; lag < 0: not applicable.
+    void setFeedGauges(const std::string &feed, std::int64_t lag, std::uint64_t queueDepth, std::uint64_t queueCapacity);
+    void setFeedEndpoint(const std::string &feed, std::string endpoint);
+    // The newest dead letters (all feeds when `feed` is empty), oldest first.
+    std::vector<DeadLetter> deadLetters(const std::string &feed = {}, std::size_t n = 1000) const;
+    // Engine self-monitoring in the Prometheus text format (served on /metrics by MetricsServer).
+    std::string metricsExposition() const;
     // Time moved on to `now` (simulated during replay): close quiet anomaly events, persist closed ones.
     void advanceTo(Timestamp now);
 
@@ -110,7 +121,11 @@ public:
     ManualClock &simulationClock() { return m_clock; }
 
 private:
-    struct FeedCounters;
+    struct FeedCounters {
+        FeedStatus status;
+        std::uint64_t samplesAtLastRate = 0;
+        Timestamp lastRateWall = 0;
+    };
     FeedCounters &feed(const std::string &name); // caller holds m_feedsMutex
     void publisherLoop(std::stop_token stop);
 
@@ -132,6 +147,12 @@ private:
     ManualClock m_clock;
     SystemClock m_wallClock;
     std::atomic<double> m_speed{1.0};
+
+    BoundedBuffer<DeadLetter> m_deadLetters{1000};
+    std::atomic<std::uint64_t> m_detectorNanos{0}, m_detectorSamples{0};
+    std::atomic<std::uint64_t> m_publishCount{0};
+    std::atomic<std::uint64_t> m_publishNanosTotal{0};
+    std::atomic<double> m_lastPublishMillis{0};
 
     mutable std::mutex m_feedsMutex;
     std::vector<std::unique_ptr<FeedCounters>> m_feeds; // guarded by m_feedsMutex

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,26 @@ struct FeedStatus {
     std::uint64_t samples = 0;
     std::uint64_t logs = 0;
     std::uint64_t spans = 0;
+    std::uint64_t events = 0;
     std::uint64_t rejected = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> rejectsByReason; // reason → count, in first-seen order
     std::string lastError;
+    std::string lastRejected;   // "reason: detail [at position]: excerpt" of the newest refused item
+    Timestamp lastRejectedWall = 0;
     Timestamp lastDataWall = 0; // wall-clock time of the last accepted batch
+    std::int64_t lag = -1;      // Kafka consumer lag in messages over all assigned partitions; -1: not applicable
+    std::uint64_t queueDepth = 0, queueCapacity = 0; // bytes waiting between the feed's reader and the engine
+    std::string endpoint;       // where the feed reads from (brokers/topics, URL, file), for the Feeds dock
+};
+
+// A refused item, kept in a bounded ring so an operator can see exactly what was refused and why.
+struct DeadLetter {
+    Timestamp wall = 0;
+    std::string feed;
+    std::string reason;
+    std::string detail;
+    std::string position; // e.g. "otlp_metrics[2]@1234" (topic[partition]@offset), "line 17"
+    std::string excerpt;
 };
 
 // What views need, published by the engine at ≤ 10 Hz as an immutable value. Views hold a shared_ptr to one and
@@ -49,6 +67,7 @@ struct EngineSnapshot {
     std::uint64_t anomalyCount = 0;
     std::vector<LogAnomaly> recentLogAnomalies; // newest last
     double publishMillis = 0;              // time taken to build this snapshot
+    double detectorMicrosPerSample = 0;    // mean streaming-detector cost per sample since start
 };
 
 using SnapshotPtr = std::shared_ptr<const EngineSnapshot>;
