@@ -9,5 +9,7 @@ int runReplay(const QStringList &args);
 int runDetect(const QStringList &args);
 int runParseLogs(const QStringList &args);
 int runVersion(const QStringList &args);
+int runServe(const QStringList &args);
+int runMockKafka(const QStringList &args);
 
 } // namespace Nocturne::App

@@ -18,6 +18,8 @@ void printUsage(FILE *out)
                "  replay    replay a built-in or custom scenario through the engine and print a summary\n"
                "  detect    score timestamp,value CSV files (or a NAB corpus) with the streaming detector\n"
                "  parse-logs  mine log templates from a file (or a Loghub-2k folder)\n"
+               "  serve     run the configured feeds (Kafka, Prometheus, Alertmanager, logs) headless\n"
+               "  mock-kafka  start librdkafka's mock Kafka cluster and publish a scenario to it as OTLP\n"
                "  version   print the version\n"
                "\n"
                "Run 'nocturne-engine <command> --help' for a command's options.\n",
@@ -43,6 +45,8 @@ int main(int argc, char **argv)
         {QStringLiteral("detect"), runDetect},
         {QStringLiteral("parse-logs"), runParseLogs},
         {QStringLiteral("version"), runVersion},
+        {QStringLiteral("serve"), runServe},
+        {QStringLiteral("mock-kafka"), runMockKafka},
     };
     auto it = commands.find(args.front());
     if (it == commands.end()) {

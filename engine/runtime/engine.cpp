@@ -254,6 +254,12 @@ void Engine::setFeedEndpoint(const std::string &feedName, std::string endpoint)
     feed(feedName).status.endpoint = std::move(endpoint);
 }
 
+void Engine::removeFeed(const std::string &feedName)
+{
+    std::lock_guard lock(m_feedsMutex);
+    std::erase_if(m_feeds, [&](const auto &f) { return f->status.name == feedName; });
+}
+
 std::vector<DeadLetter> Engine::deadLetters(const std::string &feedName, std::size_t n) const
 {
     return m_deadLetters.latest(n, [&](const DeadLetter &d) { return feedName.empty() || d.feed == feedName; });

@@ -79,6 +79,8 @@ public:
     // Gauges a feed reports about itself; lag < 0: not applicable.
     void setFeedGauges(const std::string &feed, std::int64_t lag, std::uint64_t queueDepth, std::uint64_t queueCapacity);
     void setFeedEndpoint(const std::string &feed, std::string endpoint);
+    // Drops a feed from the feed list (it was reconfigured away); its data stays.
+    void removeFeed(const std::string &feed);
     // The newest dead letters (all feeds when `feed` is empty), oldest first.
     std::vector<DeadLetter> deadLetters(const std::string &feed = {}, std::size_t n = 1000) const;
     // Engine self-monitoring in the Prometheus text format (served on /metrics by MetricsServer).
