@@ -124,6 +124,8 @@ int runMockKafka(const QStringList &args)
     parser.addOption({QStringLiteral("duration"), QStringLiteral("Stop publishing after this much simulated time (default: until SIGTERM)."),
                       QStringLiteral("duration")});
     parser.addOption({QStringLiteral("no-faults"), QStringLiteral("Publish without injected faults.")});
+    parser.addOption({QStringLiteral("topics"), QStringLiteral("More topics to create (comma-separated), with --partitions each."),
+                      QStringLiteral("names")});
     int exitCode = 0;
     if (!parseOrExit(parser, args, "mock-kafka", exitCode))
         return exitCode;
@@ -138,8 +140,14 @@ int runMockKafka(const QStringList &args)
         std::fprintf(stderr, "nocturne-engine mock-kafka: %s\n", cluster.error().message.c_str());
         return 1;
     }
-    for (const char *topic : {"otlp_metrics", "otlp_logs", "otlp_spans"})
-        (void)(*cluster)->createTopic(topic, partitions);
+    QStringList topics = {QStringLiteral("otlp_metrics"), QStringLiteral("otlp_logs"), QStringLiteral("otlp_spans")};
+    topics += parser.value(QStringLiteral("topics")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (const QString &topic : topics) {
+        if (auto ok = (*cluster)->createTopic(topic.toStdString(), partitions); !ok) {
+            std::fprintf(stderr, "nocturne-engine mock-kafka: %s\n", ok.error().message.c_str());
+            return 1;
+        }
+    }
     std::printf("bootstrap.servers=%s\n", (*cluster)->bootstrapServers().c_str());
     std::fflush(stdout);
     installStopHandlers();

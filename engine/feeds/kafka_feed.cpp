@@ -257,7 +257,11 @@ void KafkaFeed::pollLoop(std::stop_token stop)
         // While paused, keep serving the consumer queue (rebalances, errors) but take no more than trickles.
         // Take no more than fits: the queue stays within its bound plus about one message.
         const std::size_t room = full ? 0 : averageBytes == 0 ? 1 : (m_options.maxQueueBytes - queued) / averageBytes + 1;
-        const ssize_t n = paused ? 0 : rd_kafka_consume_batch_queue(queue, 100, batch.data(), std::min(batch.size(), room));
+        // consume_batch waits until the batch is full or the timeout expires: take what is there without waiting,
+        // and only when nothing is there wait (up to 100 ms) for a single message.
+        ssize_t n = paused ? 0 : rd_kafka_consume_batch_queue(queue, 0, batch.data(), std::min(batch.size(), room));
+        if (!paused && n == 0)
+            n = rd_kafka_consume_batch_queue(queue, 100, batch.data(), 1);
         if (n > 0) {
             std::size_t bytes = 0;
             std::size_t accepted = 0;
