@@ -148,6 +148,25 @@ SeriesResolver::Resolved SeriesResolver::resolve(std::string_view name, std::vec
         return {std::nullopt, RejectReason::MissingField};
     if (labels.size() > m_limits.maxLabels || name.size() > m_limits.maxNameBytes)
         return {std::nullopt, RejectReason::LabelLimit};
+    m_rawKey.clear();
+    appendLengthPrefixed(m_rawKey, name);
+    for (const LabelView &l : labels) {
+        appendLengthPrefixed(m_rawKey, l.name);
+        appendLengthPrefixed(m_rawKey, l.value);
+    }
+    if (auto it = m_rawIds.find(std::string_view(m_rawKey)); it != m_rawIds.end())
+        return {it->second, nullptr};
+    auto resolved = resolveSlow(name, labels);
+    if (resolved.id) {
+        if (m_rawIds.size() >= 4 * m_limits.maxSeries)
+            m_rawIds.clear();
+        m_rawIds.emplace(m_rawKey, *resolved.id);
+    }
+    return resolved;
+}
+
+SeriesResolver::Resolved SeriesResolver::resolveSlow(std::string_view name, std::vector<LabelView> &labels)
+{
     // Sanitised names, then a stable order by sanitised name so that the last duplicate wins.
     if (m_names.size() < labels.size())
         m_names.resize(labels.size());

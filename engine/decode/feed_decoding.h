@@ -85,6 +85,7 @@ public:
     const Limits &limits() const { return m_limits; }
 
 private:
+    Resolved resolveSlow(std::string_view name, std::vector<LabelView> &labels);
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -95,6 +96,11 @@ private:
     std::vector<std::string> m_names; // sanitised label names, reused
     std::vector<std::uint32_t> m_order;
     std::unordered_map<std::string, SeriesId, Hash, std::equal_to<>> m_ids;
+    // Fast path: the label set exactly as it arrived (unsanitised, unsorted) → id. Steady producers send the same
+    // bytes in the same order every time, so most lookups skip sanitising and sorting. Cleared when it outgrows
+    // 4 × maxSeries (one series can have several arrival orders).
+    std::string m_rawKey;
+    std::unordered_map<std::string, SeriesId, Hash, std::equal_to<>> m_rawIds;
 };
 
 // Everything decoded from one message (or one batch of messages), ready for the engine.

@@ -412,6 +412,8 @@ public:
 
     void decode(std::string_view payload, const DecodeContext &context, DecodeOutput &out) override
     {
+        if (decodeFast(payload, context, out))
+            return;
         std::size_t lineNo = 0;
         while (!payload.empty()) {
             const std::size_t nl = payload.find('\n');
@@ -470,11 +472,52 @@ private:
         return {};
     }
 
+    // The whole message as a simdjson document stream (one padded copy, one pass). Any problem at all — a parse
+    // error or a refused item — rolls back and lets the line-by-line path decode the message, which keeps every good
+    // line and reports the bad ones with their line numbers.
+    bool decodeFast(std::string_view payload, const DecodeContext &context, DecodeOutput &out)
+    {
+        if (m_stream.size() < payload.size() + simdjson::SIMDJSON_PADDING)
+            m_stream.resize(payload.size() + simdjson::SIMDJSON_PADDING);
+        std::memcpy(m_stream.data(), payload.data(), payload.size());
+        std::memset(m_stream.data() + payload.size(), 0, simdjson::SIMDJSON_PADDING);
+        const std::size_t samples = out.samples.size(), logs = out.logs.size(), events = out.events.size(), rejects = out.rejects.size();
+        auto rollback = [&] {
+            out.samples.resize(samples);
+            out.logs.resize(logs);
+            out.events.resize(events);
+            out.rejects.resize(rejects);
+            return false;
+        };
+        dom::document_stream docs;
+        const std::size_t batch = std::max<std::size_t>(payload.size(), 1 << 16);
+        if (m_streamParser.parse_many(reinterpret_cast<const std::uint8_t *>(m_stream.data()), payload.size(), batch).get(docs)
+            != simdjson::SUCCESS)
+            return false;
+        for (auto doc : docs) {
+            dom::element root;
+            if (doc.get(root) != simdjson::SUCCESS)
+                return rollback();
+            decodeObject(root, 0, context, out, {});
+            if (out.rejects.size() != rejects)
+                return rollback();
+        }
+        // An incomplete last document is not iterated: it must be reported, so the slow path takes over.
+        if (docs.truncated_bytes() != 0)
+            return rollback();
+        return true;
+    }
+
     void decodeLine(std::string_view line, std::size_t lineNo, const DecodeContext &context, DecodeOutput &out)
     {
         dom::element root;
         if (auto error = m_parser.parse(line, root); error != simdjson::SUCCESS)
             return fail(out, reasonFor(error), lineNo, std::string("not JSON: ") + simdjson::error_message(error), line);
+        decodeObject(root, lineNo, context, out, line);
+    }
+
+    void decodeObject(dom::element root, std::size_t lineNo, const DecodeContext &context, DecodeOutput &out, std::string_view line)
+    {
         if (!root.is_object())
             return fail(out, RejectReason::WrongType, lineNo, "not a JSON object", line);
         Timestamp ts = 0;
@@ -564,6 +607,8 @@ private:
     Signal m_signal;
     SeriesResolver m_resolver;
     PaddedParser m_parser;
+    dom::parser m_streamParser;
+    std::vector<char> m_stream;
     std::vector<LabelView> m_labels;
     std::vector<std::string> m_values;
 };

@@ -78,7 +78,9 @@ Status KafkaFeed::start()
         {"enable.auto.commit", "true"},
         {"auto.commit.interval.ms", "1000"},
         {"enable.partition.eof", "false"},
-        {"queued.max.messages.kbytes", "32768"},
+        // Fewer, larger fetches: per-partition fetches of up to 4 MiB (librdkafka's prefetch queue stays bounded by
+        // queued.max.messages.kbytes, 64 MiB by default).
+        {"max.partition.fetch.bytes", "4194304"},
     };
     for (const auto &[k, v] : defaults) {
         if (auto ok = set(k, v); !ok) {

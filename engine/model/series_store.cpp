@@ -139,9 +139,54 @@ AppendOutcome SeriesStore::append(SeriesId id, Timestamp ts, double value)
 std::size_t SeriesStore::appendBatch(std::span<const SampleRef> samples)
 {
     std::size_t stored = 0;
-    for (const auto &s : samples) {
-        const AppendOutcome outcome = append(s.series, s.ts, s.value);
-        stored += outcome == AppendOutcome::Appended || outcome == AppendOutcome::Replaced;
+    if (samples.size() < 256) {
+        for (const auto &s : samples) {
+            const AppendOutcome outcome = append(s.series, s.ts, s.value);
+            stored += outcome == AppendOutcome::Appended || outcome == AppendOutcome::Replaced;
+        }
+        return stored;
+    }
+    // Large batches: a stable counting sort by shard, then one lock per shard instead of one per sample. Stability
+    // keeps each series' samples in arrival order (a series always maps to the same shard).
+    std::array<std::uint32_t, kShards + 1> start{};
+    for (const auto &s : samples)
+        ++start[s.series.value % kShards + 1];
+    for (std::size_t i = 1; i <= kShards; ++i)
+        start[i] += start[i - 1];
+    std::vector<std::uint32_t> order(samples.size());
+    std::array<std::uint32_t, kShards> next{};
+    std::copy(start.begin(), start.begin() + kShards, next.begin());
+    for (std::uint32_t i = 0; i < samples.size(); ++i)
+        order[next[samples[i].series.value % kShards]++] = i;
+    for (std::size_t shardIndex = 0; shardIndex < kShards; ++shardIndex) {
+        if (start[shardIndex] == start[shardIndex + 1])
+            continue;
+        Shard &shard = m_shards[shardIndex];
+        std::lock_guard lock(shard.mutex);
+        for (std::uint32_t k = start[shardIndex]; k < start[shardIndex + 1]; ++k) {
+            const SampleRef &s = samples[order[k]];
+            SeriesData *series = data(s.series);
+            if (!series)
+                continue;
+            if (!std::isfinite(s.value)) {
+                ++shard.notFinite;
+                continue;
+            }
+            const std::size_t before = series->ring.size();
+            switch (appendLocked(*series, s.ts, s.value)) {
+            case AppendOutcome::Appended:
+                ++shard.appended;
+                shard.evicted += before + 1 - series->ring.size();
+                ++stored;
+                break;
+            case AppendOutcome::Replaced:
+                ++shard.replaced;
+                ++stored;
+                break;
+            case AppendOutcome::OutOfOrder: ++shard.outOfOrder; break;
+            default: break;
+            }
+        }
     }
     return stored;
 }

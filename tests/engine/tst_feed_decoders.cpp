@@ -142,6 +142,15 @@ private Q_SLOTS:
         QCOMPARE(d.out.rejects[0].detail.substr(0, 7), std::string("line 5:"));
     }
 
+    void truncatedLastLineIsReported()
+    {
+        Decoded d;
+        decodeInto(d, Signal::Metrics, Encoding::JsonLines, "{\"name\":\"a\",\"value\":1}\n{\"name\":\"b\",\"value\":");
+        QCOMPARE(d.out.samples.size(), std::size_t(1));
+        QCOMPARE(d.out.rejects.size(), std::size_t(1));
+        QCOMPARE(d.out.rejects[0].detail.substr(0, 7), std::string("line 2:"));
+    }
+
     void labelExplosionIsBounded()
     {
         Decoded d;
