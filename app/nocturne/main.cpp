@@ -1,5 +1,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
+#include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QSettings>
@@ -7,7 +9,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
+#include "config/feeds_config.h"
+#include "feeds/feed_manager.h"
 #include "runtime/engine.h"
 #include "scenario/scenario_library.h"
 #include "shell/main_window.h"
@@ -39,7 +44,11 @@ int main(int argc, char **argv)
     parser.setApplicationDescription(QStringLiteral("Nocturne operations console (embedded engine, built-in demo scenarios)."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOption({QStringLiteral("scenario"), QStringLiteral("Built-in scenario (shop, gpu-cluster) or a scenario .yaml file."),
+    parser.addOption({QStringLiteral("config"), QStringLiteral("Feeds configuration (YAML, docs/feeds.md): live Kafka, Prometheus, "
+                                                               "Alertmanager and log feeds; editable from the Feeds dock."),
+                      QStringLiteral("file")});
+    parser.addOption({QStringLiteral("scenario"), QStringLiteral("Built-in scenario (shop, gpu-cluster), a scenario .yaml file, or 'none' "
+                                                                 "(live feeds only)."),
                       QStringLiteral("name"), QStringLiteral("shop")});
     parser.addOption({QStringLiteral("speed"), QStringLiteral("Replay speed: simulated seconds per second, or 'max'."),
                       QStringLiteral("N"), QStringLiteral("20")});
@@ -54,14 +63,29 @@ int main(int argc, char **argv)
                       QStringLiteral("file")});
     parser.addOption({QStringLiteral("after"), QStringLiteral("Seconds of replay before --screenshot."), QStringLiteral("seconds"),
                       QStringLiteral("5")});
+    parser.addOption({QStringLiteral("view"), QStringLiteral("Bring this view's dock to the front (overview, metrics, logs, feeds)."),
+                      QStringLiteral("id")});
     parser.addOption({QStringLiteral("size"), QStringLiteral("Window size for --screenshot, WxH."), QStringLiteral("WxH"),
                       QStringLiteral("1600x1000")});
     parser.process(app);
 
-    // Engine first: a bad scenario is reported before any window appears.
-    auto scenario = Engine::loadScenario(parser.value(QStringLiteral("scenario")).toStdString());
+    // Engine first: a bad scenario or configuration is reported before any window appears.
+    const bool demo = parser.value(QStringLiteral("scenario")) != QStringLiteral("none");
+    auto scenario = demo ? Engine::loadScenario(parser.value(QStringLiteral("scenario")).toStdString()) : Engine::Result<Engine::Scenario>(Engine::Scenario{});
     if (!scenario)
         return fail(QString::fromStdString(scenario.error().toString()));
+    std::optional<Engine::NocturneConfig> config;
+    std::string configText;
+    if (parser.isSet(QStringLiteral("config"))) {
+        QFile file(parser.value(QStringLiteral("config")));
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(parser.value(QStringLiteral("config")) + QStringLiteral(": cannot open"));
+        configText = file.readAll().toStdString();
+        auto parsed = Engine::parseConfig(configText, parser.value(QStringLiteral("config")).toStdString());
+        if (!parsed)
+            return fail(QString::fromStdString(parsed.error().message));
+        config = std::move(*parsed);
+    }
     if (parser.isSet(QStringLiteral("seed"))) {
         bool ok = false;
         scenario->seed = parser.value(QStringLiteral("seed")).toULongLong(&ok);
@@ -83,15 +107,33 @@ int main(int argc, char **argv)
     Engine::Engine::Options options;
     options.eventDatabase = parser.isSet(QStringLiteral("events-db")) ? parser.value(QStringLiteral("events-db")).toStdString()
                                                                        : Engine::EventStore::defaultPath();
+    if (config && !config->eventsDb.empty() && !parser.isSet(QStringLiteral("events-db")))
+        options.eventDatabase = config->eventsDb;
     Engine::Engine engine(options);
-    if (auto s = engine.loadScenario(std::move(*scenario)); !s)
-        return fail(QString::fromStdString(s.error().toString()));
-    Engine::Engine::ReplayOptions replay;
-    replay.speed = *speed;
-    replay.history = *history;
-    replay.injectFaults = !parser.isSet(QStringLiteral("no-faults"));
-    if (auto s = engine.startReplay(replay); !s)
-        return fail(QString::fromStdString(s.error().toString()));
+    QTimer liveClock;
+    if (demo) {
+        if (auto s = engine.loadScenario(std::move(*scenario)); !s)
+            return fail(QString::fromStdString(s.error().toString()));
+        Engine::Engine::ReplayOptions replay;
+        replay.speed = *speed;
+        replay.history = *history;
+        replay.injectFaults = !parser.isSet(QStringLiteral("no-faults"));
+        if (auto s = engine.startReplay(replay); !s)
+            return fail(QString::fromStdString(s.error().toString()));
+    } else {
+        // Live feeds only: the engine's clock is the wall clock.
+        QObject::connect(&liveClock, &QTimer::timeout, &app, [&engine] {
+            const Engine::Timestamp now = Engine::SystemClock().now();
+            engine.simulationClock().set(now);
+            engine.advanceTo(now);
+        });
+        liveClock.start(500);
+    }
+    Engine::FeedManager feeds(engine);
+    if (config) {
+        for (const Engine::Error &e : feeds.apply(*config, configText))
+            std::fprintf(stderr, "nocturne: %s: %s\n", e.context.c_str(), e.message.c_str());
+    }
 
     QSettings settings;
     const auto themeKind = Ui::Theme::kindFromString(
@@ -102,8 +144,15 @@ int main(int argc, char **argv)
     Ui::SnapshotHub hub(engine);
     Ui::ViewRegistry registry;
     Ui::registerBuiltinViews(registry);
-    Ui::MainWindow window(hub, registry);
+    Ui::MainWindow window(hub, registry, &feeds);
 
+    if (parser.isSet(QStringLiteral("view"))) {
+        QWidget *view = window.view(parser.value(QStringLiteral("view")));
+        if (!view)
+            return fail(QStringLiteral("--view: no view '%1'").arg(parser.value(QStringLiteral("view"))));
+        if (auto *dock = qobject_cast<QDockWidget *>(view->parentWidget()))
+            QTimer::singleShot(0, dock, [dock] { dock->raise(); });
+    }
     if (screenshot) {
         const QStringList size = parser.value(QStringLiteral("size")).split(QLatin1Char('x'));
         const int width = size.value(0).toInt(), height = size.value(1).toInt();
@@ -133,6 +182,7 @@ int main(int argc, char **argv)
         window.show();
     }
     const int rc = QApplication::exec();
+    feeds.stopAll(); // Kafka commits its offsets
     engine.stop();
     return rc;
 }

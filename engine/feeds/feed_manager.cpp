@@ -70,8 +70,9 @@ std::vector<std::string> FeedManager::feedNames() const
     return names;
 }
 
-std::vector<Error> FeedManager::apply(const NocturneConfig &config)
+std::vector<Error> FeedManager::apply(const NocturneConfig &config, std::string text)
 {
+    m_text = std::move(text);
     // Feeds configured away leave the feed list; their data stays in the stores.
     for (const std::string &name : feedNames())
         m_engine.removeFeed(name);
@@ -189,6 +190,7 @@ std::vector<Error> FeedManager::apply(const NocturneConfig &config)
         }
         m_running.push_back(std::move(running));
     }
+    m_lastErrors = errors;
     return errors;
 }
 

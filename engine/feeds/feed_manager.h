@@ -26,7 +26,11 @@ public:
 
     // Stops the current feeds and starts the configured ones. Returns one error per feed that could not start (the
     // configuration itself was validated by parseConfig before).
-    std::vector<Error> apply(const NocturneConfig &config);
+    std::vector<Error> apply(const NocturneConfig &config, std::string text = {});
+    // The YAML the current configuration came from (for the editor).
+    const std::string &configText() const { return m_text; }
+    // Errors of the last apply (feeds that could not start), for the Feeds dock.
+    const std::vector<Error> &lastErrors() const { return m_lastErrors; }
     // Stops every feed (Kafka stores and commits its offsets); their final status stays in the engine's feed list.
     void stopAll();
     const NocturneConfig &config() const { return m_config; }
@@ -38,6 +42,8 @@ private:
     struct Running;
     Engine &m_engine;
     NocturneConfig m_config;
+    std::string m_text;
+    std::vector<Error> m_lastErrors;
     std::vector<std::unique_ptr<Running>> m_running;
     std::unique_ptr<MetricsServer> m_metrics;
 };

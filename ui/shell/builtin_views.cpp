@@ -1,5 +1,6 @@
 #include "shell/snapshot_hub.h"
 #include "shell/view_registry.h"
+#include "views/feeds/feeds_view.h"
 #include "views/logs/log_panel.h"
 #include "views/metrics/metrics_explorer.h"
 #include "views/overview/estate_overview.h"
@@ -16,6 +17,8 @@ void registerBuiltinViews(ViewRegistry &registry)
                                 [](const ViewContext &ctx, QWidget *parent) { return new MetricsExplorer(ctx.hub, parent); }});
     registry.add(ViewDescriptor{QStringLiteral("logs"), QObject::tr("Logs"), Qt::BottomDockWidgetArea, QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new LogPanel(ctx.hub, parent); }});
+    registry.add(ViewDescriptor{QStringLiteral("feeds"), QObject::tr("Feeds"), Qt::BottomDockWidgetArea, QKeySequence(), false,
+                                [](const ViewContext &ctx, QWidget *parent) { return new FeedsView(ctx.hub, ctx.feeds, parent); }});
 }
 
 } // namespace Nocturne::Ui

@@ -25,7 +25,7 @@ const QString kThemeKey = QStringLiteral("ui/theme");
 constexpr int kLayoutVersion = 1;
 } // namespace
 
-MainWindow::MainWindow(SnapshotHub &hub, const ViewRegistry &registry, QWidget *parent)
+MainWindow::MainWindow(SnapshotHub &hub, const ViewRegistry &registry, Engine::FeedManager *feeds, QWidget *parent)
     : QMainWindow(parent)
     , m_hub(hub)
     , m_feedLabel(new QLabel(this))
@@ -39,16 +39,16 @@ MainWindow::MainWindow(SnapshotHub &hub, const ViewRegistry &registry, QWidget *
     statusBar()->addPermanentWidget(m_engineLabel);
     statusBar()->addPermanentWidget(m_clockLabel);
     m_feedLabel->setTextFormat(Qt::RichText);
-    buildViews(registry);
+    buildViews(registry, feeds);
     buildMenus();
     connect(&hub, &SnapshotHub::snapshotChanged, this, &MainWindow::applySnapshot);
     if (hub.current())
         applySnapshot(hub.current());
 }
 
-void MainWindow::buildViews(const ViewRegistry &registry)
+void MainWindow::buildViews(const ViewRegistry &registry, Engine::FeedManager *feeds)
 {
-    const ViewContext context{m_hub};
+    const ViewContext context{m_hub, feeds};
     bool haveCentral = false;
     std::map<Qt::DockWidgetArea, QDockWidget *> firstInArea; // later docks in an area become tabs of the first
     for (const ViewDescriptor &descriptor : registry.views()) {

@@ -17,7 +17,7 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    MainWindow(SnapshotHub &hub, const ViewRegistry &registry, QWidget *parent = nullptr);
+    MainWindow(SnapshotHub &hub, const ViewRegistry &registry, Engine::FeedManager *feeds = nullptr, QWidget *parent = nullptr);
 
     QWidget *view(const QString &id) const;
     // Restores the saved layout; returns false when there is none (the default layout then applies on first show).
@@ -28,7 +28,7 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
-    void buildViews(const ViewRegistry &registry);
+    void buildViews(const ViewRegistry &registry, Engine::FeedManager *feeds);
     void buildMenus();
     void applySnapshot(const Engine::SnapshotPtr &snapshot);
     void toggleTheme();

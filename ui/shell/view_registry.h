@@ -8,12 +8,17 @@
 
 class QWidget;
 
+namespace Nocturne::Engine {
+class FeedManager;
+}
+
 namespace Nocturne::Ui {
 
 class SnapshotHub;
 
 struct ViewContext {
     SnapshotHub &hub;
+    Engine::FeedManager *feeds = nullptr; // live feeds (console started with --config), or none
 };
 
 // Every dockable view registers a factory here; the main window builds its docks and View menu from the registry,

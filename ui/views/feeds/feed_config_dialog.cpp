@@ -1,0 +1,92 @@
+#include "feed_config_dialog.h"
+
+#include <QDialogButtonBox>
+#include <QFontDatabase>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QTextBlock>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include "theme/theme.h"
+
+namespace Nocturne::Ui {
+
+FeedConfigDialog::FeedConfigDialog(const QString &text, QWidget *parent)
+    : QDialog(parent)
+    , m_editor(new QPlainTextEdit(this))
+    , m_status(new QLabel(this))
+    , m_buttons(new QDialogButtonBox(QDialogButtonBox::Apply | QDialogButtonBox::Cancel, this))
+    , m_debounce(new QTimer(this))
+{
+    setWindowTitle(tr("Feeds configuration"));
+    auto *layout = new QVBoxLayout(this);
+    auto *hint = new QLabel(tr("YAML with an <b>engine:</b> and a <b>feeds:</b> section (docs/feeds.md). "
+                               "Secrets can come from the environment as <code>${env:NAME}</code>."),
+                            this);
+    hint->setWordWrap(true);
+    layout->addWidget(hint);
+    m_editor->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_editor->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_editor->setPlainText(text);
+    layout->addWidget(m_editor, 1);
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_status);
+    QPushButton *check = m_buttons->addButton(tr("Validate"), QDialogButtonBox::ActionRole);
+    layout->addWidget(m_buttons);
+    resize(760, 560);
+
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(300);
+    connect(m_debounce, &QTimer::timeout, this, [this] { validate(); });
+    connect(m_editor, &QPlainTextEdit::textChanged, m_debounce, qOverload<>(&QTimer::start));
+    connect(check, &QPushButton::clicked, this, [this] {
+        // Jump to the reported position: "source:LINE:COLUMN: message".
+        static const QRegularExpression position(QStringLiteral(":(\\d+):(\\d+): "));
+        const QString error = validate();
+        const auto match = position.match(error);
+        if (!match.hasMatch())
+            return;
+        const QTextBlock block = m_editor->document()->findBlockByNumber(match.captured(1).toInt() - 1);
+        if (!block.isValid())
+            return;
+        QTextCursor cursor(block);
+        cursor.movePosition(QTextCursor::Right, QTextCursor::MoveAnchor, std::max(0, match.captured(2).toInt() - 1));
+        m_editor->setTextCursor(cursor);
+        m_editor->setFocus();
+    });
+    connect(m_buttons->button(QDialogButtonBox::Apply), &QPushButton::clicked, this, [this] {
+        if (validate().isEmpty())
+            accept();
+    });
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    validate();
+}
+
+QString FeedConfigDialog::text() const
+{
+    return m_editor->toPlainText();
+}
+
+QString FeedConfigDialog::validate()
+{
+    auto parsed = Engine::parseConfig(m_editor->toPlainText().toStdString(), "configuration");
+    const Theme &theme = Theme::current();
+    QString error;
+    if (parsed) {
+        m_config = std::move(*parsed);
+        m_status->setText(tr("Valid: %n feed(s). Apply restarts the feeds with this configuration.", nullptr, int(m_config.feeds.size())));
+        m_status->setStyleSheet(QStringLiteral("color: %1").arg(theme.stateColor(Engine::HealthState::Ok).name()));
+    } else {
+        error = QString::fromStdString(parsed.error().message);
+        m_status->setText(error);
+        m_status->setStyleSheet(QStringLiteral("color: %1").arg(theme.stateColor(Engine::HealthState::Critical).name()));
+    }
+    m_buttons->button(QDialogButtonBox::Apply)->setEnabled(error.isEmpty());
+    return error;
+}
+
+} // namespace Nocturne::Ui
