@@ -19,6 +19,14 @@
 #include "views/logs/log_panel.h"
 #include "views/metrics/metrics_explorer.h"
 #include "views/overview/estate_overview.h"
+#include "config/feeds_config.h"
+#include "feeds/feed_manager.h"
+#include "models/feed_table_model.h"
+#include "views/feeds/feed_config_dialog.h"
+#include "views/feeds/feeds_view.h"
+
+#include <QLabel>
+#include <QTableWidget>
 
 using namespace Nocturne;
 
@@ -159,6 +167,51 @@ private Q_SLOTS:
         // States are never told by colour alone.
         QVERIFY(Ui::Theme::stateGlyph(Engine::HealthState::Critical) != Ui::Theme::stateGlyph(Engine::HealthState::Warning));
         QVERIFY(Ui::Theme::stateWord(Engine::HealthState::Critical) != Ui::Theme::stateWord(Engine::HealthState::Ok));
+    }
+
+    // The Feeds dock shows each feed's state and the dead letters of the selected one; the configuration editor refuses
+    // invalid YAML with its position and accepts a valid one.
+    void feedsDockAndConfigEditor()
+    {
+        Ui::SnapshotHub hub(*m_engine);
+        Engine::FeedManager feeds(*m_engine);
+        QTemporaryDir logs;
+        const std::string config = "engine: {metrics_listen: 'off'}\nfeeds:\n  - {name: app, type: log_file, path: '"
+                                 + logs.filePath(QStringLiteral("app.log")).toStdString() + "'}\n";
+        auto parsed = Engine::parseConfig(config, "test.yaml");
+        QVERIFY(parsed.has_value());
+        QVERIFY(feeds.apply(*parsed, config).empty());
+        const Engine::Reject reject{Engine::RejectReason::MalformedJson, "line 3: not JSON", "{\"name\":"};
+        m_engine->recordRejects("log-file:app", std::span(&reject, 1), "otlp_metrics[2]@41");
+        Ui::ViewRegistry registry;
+        Ui::registerBuiltinViews(registry);
+        Ui::MainWindow window(hub, registry, &feeds);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto *view = qobject_cast<Ui::FeedsView *>(window.view(QStringLiteral("feeds")));
+        QVERIFY(view);
+        qobject_cast<QDockWidget *>(view->parentWidget())->raise();
+        QAbstractItemModelTester tester(view->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m_engine->publishNow();
+        hub.pollNow();
+        const int row = view->model()->rowOf(QStringLiteral("log-file:app"));
+        QVERIFY(row >= 0);
+        QCOMPARE(view->model()->index(row, Ui::FeedTableModel::Rejected).data().toString(), QStringLiteral("1"));
+        QVERIFY(view->model()->index(row, Ui::FeedTableModel::LastProblem).data().toString().contains(QStringLiteral("otlp_metrics[2]@41")));
+        auto *table = view->findChild<QTableView *>();
+        table->selectRow(row);
+        QTRY_VERIFY(view->findChild<QTableWidget *>()->rowCount() >= 1);
+        QCOMPARE(view->findChild<QTableWidget *>()->item(0, 2)->text(), QStringLiteral("otlp_metrics[2]@41"));
+        const QImage image = window.grab().toImage();
+        QVERIFY(image.save(m_dir.filePath(QStringLiteral("feeds.png"))));
+
+        Ui::FeedConfigDialog dialog(QStringLiteral("feeds:\n  - name: a\n    type: kafka\n"));
+        QVERIFY(dialog.validate().contains(QStringLiteral("configuration:2:5: feeds[0]: 'brokers' is required")));
+        Ui::FeedConfigDialog good(QString::fromStdString(config));
+        QVERIFY(good.validate().isEmpty());
+        QCOMPARE(good.config().feeds.size(), std::size_t(1));
+        feeds.stopAll();
     }
 
     void cleanupTestCase() { m_engine.reset(); }
