@@ -274,6 +274,31 @@ private Q_SLOTS:
         feed.stop();
     }
 
+    // A message over the size limit is refused as too_large with its position; the next one still arrives.
+    void hugeMessageIsRefused()
+    {
+        auto cluster = KafkaMockCluster::create(1);
+        QVERIFY(cluster.has_value());
+        QVERIFY((*cluster)->createTopic("big", 1).has_value());
+        auto producer = KafkaProducer::create((*cluster)->bootstrapServers());
+        QVERIFY(producer.has_value());
+        QVERIFY((*producer)->produce("big", std::string(200'000, '{')).has_value());
+        QVERIFY((*producer)->produce("big", jsonBatch(0, 3)).has_value());
+        QVERIFY((*producer)->flush(10'000));
+        Engine engine(Nocturne::Test::feedTestEngineOptions());
+        auto options = feedOptions((*cluster)->bootstrapServers(), {{"big", Signal::Metrics, Encoding::JsonLines}}, "big");
+        options.maxMessageBytes = 64 * 1024;
+        KafkaFeed feed(engine, options);
+        QVERIFY(feed.start().has_value());
+        QVERIFY(waitFor([&] { return storedSamples(engine) == 3; }, 20'000));
+        const auto letters = engine.deadLetters(feed.feedName());
+        QCOMPARE(letters.size(), std::size_t(1));
+        QCOMPARE(letters[0].reason, std::string(RejectReason::TooLarge));
+        QCOMPARE(letters[0].position, std::string("big[0]@0"));
+        QVERIFY(letters[0].excerpt.size() < 300);
+        feed.stop();
+    }
+
     void configurationErrorsNameTheProperty()
     {
         Engine engine(Nocturne::Test::feedTestEngineOptions());
