@@ -11,5 +11,6 @@ int runParseLogs(const QStringList &args);
 int runVersion(const QStringList &args);
 int runServe(const QStringList &args);
 int runMockKafka(const QStringList &args);
+int runStorm(const QStringList &args);
 
 } // namespace Nocturne::App

@@ -18,6 +18,7 @@ void printUsage(FILE *out)
                "  replay    replay a built-in or custom scenario through the engine and print a summary\n"
                "  detect    score timestamp,value CSV files (or a NAB corpus) with the streaming detector\n"
                "  parse-logs  mine log templates from a file (or a Loghub-2k folder)\n"
+               "  storm     replay the fault library as an alert storm, group into incidents, score it\n"
                "  serve     run the configured feeds (Kafka, Prometheus, Alertmanager, logs) headless\n"
                "  mock-kafka  start librdkafka's mock Kafka cluster and publish a scenario to it as OTLP\n"
                "  version   print the version\n"
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
         {QStringLiteral("parse-logs"), runParseLogs},
         {QStringLiteral("version"), runVersion},
         {QStringLiteral("serve"), runServe},
+        {QStringLiteral("storm"), runStorm},
         {QStringLiteral("mock-kafka"), runMockKafka},
     };
     auto it = commands.find(args.front());

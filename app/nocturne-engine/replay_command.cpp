@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "commands.h"
+#include "ground_truth.h"
 #include "core/random.h"
 #include "runtime/engine.h"
 #include "scenario/scenario_library.h"
@@ -42,23 +43,7 @@ void printDetectionReport(std::vector<AnomalyEvent> events, const std::vector<An
 {
     // An event "is on" an entity when it is the entity itself, one of its parts (a pod of a service, a port of a
     // switch), or a call edge into or out of it.
-    auto isOn = [&](const std::string &eventEntity, const std::string &entity) {
-        if (eventEntity == entity)
-            return true;
-        const auto arrow = eventEntity.find("->");
-        if (arrow != std::string::npos)
-            return eventEntity.compare(0, arrow, entity) == 0 || eventEntity.compare(arrow + 2, std::string::npos, entity) == 0;
-        // Walk up the parts hierarchy; a member of a group (a server of a training job) is on the group too.
-        for (const Entity *e = estate.find(eventEntity); e; e = e->parent.empty() ? nullptr : estate.find(e->parent)) {
-            if (e->id == entity)
-                return true;
-            for (const Edge &edge : estate.edges) {
-                if (edge.kind == EdgeKind::MemberOf && edge.from == e->id && edge.to == entity)
-                    return true;
-            }
-        }
-        return false;
-    };
+    auto isOn = [&](const std::string &eventEntity, const std::string &entity) { return isOnEntity(estate, eventEntity, entity); };
     // Events that started before the replay window are history, not findings.
     events.erase(std::remove_if(events.begin(), events.end(), [&](const AnomalyEvent &e) { return e.onset < start; }), events.end());
     events.insert(events.end(), open.begin(), open.end());

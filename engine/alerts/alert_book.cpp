@@ -1,0 +1,570 @@
+#include "alert_book.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace Nocturne::Engine {
+
+namespace {
+int severityRank(AlertSeverity s)
+{
+    return 4 - int(s); // Critical 4 … Info 0
+}
+
+std::string hex64(std::uint64_t v)
+{
+    char buffer[17];
+    std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(v));
+    return buffer;
+}
+
+std::string labelValue(const Labels &labels, std::string_view name)
+{
+    for (const Label &l : labels) {
+        if (l.name == name)
+            return l.value;
+    }
+    return {};
+}
+
+std::string fmtDuration(Duration d)
+{
+    const long long s = d / kSecond;
+    return s < 120 ? std::to_string(s) + " s" : std::to_string(s / 60) + " min";
+}
+} // namespace
+
+const char *alertStateName(AlertState state)
+{
+    switch (state) {
+    case AlertState::Firing: return "firing";
+    case AlertState::Acknowledged: return "acknowledged";
+    case AlertState::Resolved: return "resolved";
+    case AlertState::Silenced: return "silenced";
+    case AlertState::Inhibited: return "inhibited";
+    }
+    return "?";
+}
+
+const char *alertSeverityName(AlertSeverity severity)
+{
+    switch (severity) {
+    case AlertSeverity::Critical: return "critical";
+    case AlertSeverity::High: return "high";
+    case AlertSeverity::Medium: return "medium";
+    case AlertSeverity::Low: return "low";
+    case AlertSeverity::Info: return "info";
+    }
+    return "?";
+}
+
+AlertSeverity parseAlertSeverity(std::string_view text)
+{
+    std::string t(text);
+    for (char &c : t)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (t == "critical" || t == "page" || t == "p1" || t == "fatal" || t == "emergency")
+        return AlertSeverity::Critical;
+    if (t == "high" || t == "error" || t == "major" || t == "p2")
+        return AlertSeverity::High;
+    if (t == "warning" || t == "warn" || t == "medium" || t == "minor" || t == "p3")
+        return AlertSeverity::Medium;
+    if (t == "low" || t == "p4")
+        return AlertSeverity::Low;
+    if (t == "info" || t == "none" || t == "p5")
+        return AlertSeverity::Info;
+    return AlertSeverity::Medium;
+}
+
+Duration slaFor(AlertSeverity severity)
+{
+    switch (severity) {
+    case AlertSeverity::Critical: return 15 * kMinute;
+    case AlertSeverity::High: return kHour;
+    case AlertSeverity::Medium: return 4 * kHour;
+    case AlertSeverity::Low:
+    case AlertSeverity::Info: return 24 * kHour;
+    }
+    return 24 * kHour;
+}
+
+std::string alertFingerprint(std::string_view name, const Labels &labels)
+{
+    std::uint64_t h = 1469598103934665603ULL;
+    auto feed = [&](std::string_view s) {
+        for (char c : s) {
+            h ^= static_cast<unsigned char>(c);
+            h *= 1099511628211ULL;
+        }
+        h ^= 0xff; // separator that cannot occur in UTF-8
+        h *= 1099511628211ULL;
+    };
+    feed(name);
+    for (const Label &l : labels) {
+        if (l.name == "alertname")
+            continue;
+        feed(l.name);
+        feed(l.value);
+    }
+    return hex64(h);
+}
+
+AlertBook::AlertBook()
+    : AlertBook(Options{})
+{
+}
+
+AlertBook::AlertBook(Options options)
+    : m_options(options)
+{
+}
+
+const Alert *AlertBook::alert(std::int64_t id) const
+{
+    return id >= 1 && id <= std::int64_t(m_alerts.size()) ? &m_alerts[std::size_t(id - 1)] : nullptr;
+}
+
+const Incident *AlertBook::incident(std::int64_t id) const
+{
+    return id >= 1 && id <= std::int64_t(m_incidents.size()) ? &m_incidents[std::size_t(id - 1)] : nullptr;
+}
+
+std::size_t AlertBook::openIncidents() const
+{
+    return std::size_t(std::count_if(m_incidents.begin(), m_incidents.end(), [](const Incident &i) { return i.open(); }));
+}
+
+void AlertBook::setState(Alert &alert, AlertState to, const std::string &who, const std::string &comment, Timestamp ts)
+{
+    if (alert.state == to && comment.empty())
+        return;
+    alert.history.push_back({ts, alert.state, to, who, comment});
+    alert.state = to;
+}
+
+bool AlertBook::matchesAll(const std::vector<LabelMatcher> &matchers, const Alert &alert) const
+{
+    for (const LabelMatcher &m : matchers) {
+        const std::string value = m.name == "alertname" || m.name == "__name__" ? alert.name : labelValue(alert.labels, m.name);
+        if (!m.matches(value))
+            return false;
+    }
+    return true;
+}
+
+void AlertBook::reevaluate(Alert &alert, Timestamp now)
+{
+    if (alert.state == AlertState::Resolved || alert.state == AlertState::Acknowledged)
+        return;
+    for (const Silence &s : m_silences) {
+        if (s.activeAt(now) && matchesAll(s.matchers, alert)) {
+            if (alert.state != AlertState::Silenced)
+                setState(alert, AlertState::Silenced, "system",
+                         (s.maintenance ? "maintenance window " : "silence ") + std::to_string(s.id) + " by " + s.createdBy, now);
+            return;
+        }
+    }
+    for (const InhibitRule &rule : m_inhibitRules) {
+        if (!matchesAll(rule.target, alert))
+            continue;
+        for (const Alert &source : m_alerts) {
+            if (&source == &alert || (source.state != AlertState::Firing && source.state != AlertState::Acknowledged))
+                continue;
+            if (!matchesAll(rule.source, source))
+                continue;
+            const bool equal = std::all_of(rule.equal.begin(), rule.equal.end(), [&](const std::string &l) {
+                return labelValue(source.labels, l) == labelValue(alert.labels, l);
+            });
+            if (equal) {
+                if (alert.state != AlertState::Inhibited)
+                    setState(alert, AlertState::Inhibited, "system", "inhibited by alert " + std::to_string(source.id) + " (" + source.name + ")", now);
+                return;
+            }
+        }
+    }
+    if (alert.state != AlertState::Firing) {
+        setState(alert, AlertState::Firing, "system", "no longer silenced or inhibited", now);
+        if (alert.incidentId == 0)
+            group(alert);
+    }
+}
+
+std::int64_t AlertBook::ingest(const AlertInput &input)
+{
+    m_now = std::max(m_now, input.ts);
+    Labels labels = input.labels;
+    labels.push_back({"alertname", input.name});
+    const SeriesKey normalised = SeriesKey::make(input.name, std::move(labels));
+    const std::string fingerprint = alertFingerprint(input.name, normalised.labels);
+    if (auto it = m_byFingerprint.find(fingerprint); it != m_byFingerprint.end()) {
+        Alert &alert = alertRef(it->second);
+        if (alert.active()) {
+            if (input.resolved) {
+                alert.endsAt = input.ts;
+                alert.lastSeen = input.ts;
+                setState(alert, AlertState::Resolved, "system", "resolved by " + input.source, input.ts);
+                if (alert.incidentId)
+                    incidentRef(alert.incidentId).lastActivity = std::max(incidentRef(alert.incidentId).lastActivity, input.ts);
+            } else {
+                ++alert.occurrences; // de-duplicated re-notification
+                alert.lastSeen = std::max(alert.lastSeen, input.ts);
+                if (severityRank(input.severity) > severityRank(alert.severity))
+                    alert.severity = input.severity;
+            }
+            return alert.id;
+        }
+        if (input.resolved)
+            return alert.id; // already resolved: a repeated resolve
+    } else if (input.resolved) {
+        return 0; // resolve for an alert never seen firing
+    }
+    Alert alert;
+    alert.id = std::int64_t(m_alerts.size()) + 1;
+    alert.fingerprint = fingerprint;
+    alert.source = input.source;
+    alert.name = input.name;
+    alert.labels = normalised.labels;
+    alert.annotations = input.annotations;
+    alert.severity = input.severity;
+    alert.entity = input.entity;
+    alert.startsAt = alert.lastSeen = input.ts;
+    alert.history.push_back({input.ts, AlertState::Firing, AlertState::Firing, "system", "fired (" + input.source + ")"});
+    m_alerts.push_back(std::move(alert));
+    m_byFingerprint[fingerprint] = m_alerts.back().id;
+    Alert &added = m_alerts.back();
+    reevaluate(added, input.ts);
+    if (added.state == AlertState::Firing)
+        group(added);
+    // A new firing alert may be the source of an inhibition.
+    if (!m_inhibitRules.empty() && added.state == AlertState::Firing) {
+        const bool isSource = std::any_of(m_inhibitRules.begin(), m_inhibitRules.end(),
+                                          [&](const InhibitRule &r) { return matchesAll(r.source, added); });
+        if (isSource) {
+            for (Alert &other : m_alerts) {
+                if (other.id != added.id && other.state == AlertState::Firing)
+                    reevaluate(other, input.ts);
+            }
+        }
+    }
+    return m_alerts.back().id;
+}
+
+double AlertBook::affinity(const std::string &a, const std::string &b) const
+{
+    const auto it = m_affinity.find(a < b ? std::pair{a, b} : std::pair{b, a});
+    return it == m_affinity.end() ? 0.0 : it->second;
+}
+
+void AlertBook::learn(const Incident &incident, const Alert &alert, double delta)
+{
+    if (alert.entity.empty())
+        return;
+    for (const std::string &e : incident.entities) {
+        if (e == alert.entity)
+            continue;
+        double &a = m_affinity[alert.entity < e ? std::pair{alert.entity, e} : std::pair{e, alert.entity}];
+        a = std::clamp(a + delta, -1.0, 0.6);
+    }
+}
+
+void AlertBook::attach(Alert &alert, Incident &incident, std::string why)
+{
+    alert.incidentId = incident.id;
+    incident.alerts.push_back(alert.id);
+    if (!alert.entity.empty())
+        incident.entities.insert(alert.entity);
+    incident.lastActivity = std::max(incident.lastActivity, alert.startsAt);
+    if (incident.alerts.size() == 1 || severityRank(alert.severity) > severityRank(incident.severity)) {
+        incident.severity = alert.severity;
+        incident.slaDeadline = incident.start + slaFor(incident.severity);
+    }
+    if (incident.title.empty())
+        incident.title = (alert.entity.empty() ? alert.name : alert.entity + ": " + alert.name);
+    incident.explanations.push_back("alert " + std::to_string(alert.id) + " (" + alert.name + (alert.entity.empty() ? "" : " on " + alert.entity)
+                                    + "): " + why);
+}
+
+void AlertBook::group(Alert &alert)
+{
+    const Timestamp t = alert.startsAt;
+    Incident *best = nullptr;
+    double bestScore = -1;
+    std::string bestWhy;
+    for (Incident &incident : m_incidents) {
+        if (!incident.open() || t - incident.start > m_options.maxAge)
+            continue;
+        // An entity already in the incident (its recovery, a second symptom) joins for the incident's whole age;
+        // others only within the window after its last new alert.
+        const bool sameEntity = !alert.entity.empty() && incident.entities.count(alert.entity);
+        if (!sameEntity && t - incident.lastActivity > m_options.groupWindow)
+            continue;
+        // An incident whose alerts have all resolved is over: a new storm is a new incident (after a short grace for
+        // flapping alerts).
+        Timestamp lastResolved = 0;
+        const bool anyActive = std::any_of(incident.alerts.begin(), incident.alerts.end(), [&](std::int64_t id) {
+            const Alert *a = this->alert(id);
+            lastResolved = std::max(lastResolved, a->endsAt);
+            return a->active();
+        });
+        if (!anyActive && !sameEntity && t - lastResolved > m_options.resolvedGrace)
+            continue;
+        // After the opening burst, only effects of the incident's origin join: the alert's entity must depend on it.
+        if (m_dependencies && !alert.entity.empty() && t - incident.start > m_options.openingBurst) {
+            const Alert &origin = m_alerts[std::size_t(incident.alerts.front() - 1)];
+            if (!origin.entity.empty() && m_dependencies(alert.entity, origin.entity) < 0)
+                continue;
+        }
+        const double time = 1.0 - std::clamp(double(t - incident.lastActivity) / double(m_options.groupWindow), 0.0, 1.0);
+        int hops = -1;
+        std::string via;
+        double learnt = 0;
+        for (const std::string &e : incident.entities) {
+            if (!alert.entity.empty() && e != alert.entity && std::abs(affinity(alert.entity, e)) > std::abs(learnt))
+                learnt = affinity(alert.entity, e);
+        }
+        if (!alert.entity.empty() && m_distance) {
+            for (const std::string &e : incident.entities) {
+                const int h = e == alert.entity ? 0 : m_distance(alert.entity, e);
+                if (h >= 0 && h <= m_options.maxHops && (hops < 0 || h < hops)) {
+                    hops = h;
+                    via = e;
+                }
+            }
+        } else if (!alert.entity.empty() && incident.entities.count(alert.entity)) {
+            hops = 0;
+            via = alert.entity;
+        }
+        const double topo = hops < 0 ? 0.0 : 1.0 - double(hops) / double(m_options.maxHops + 1);
+        // Label similarity with the incident's first alert (Jaccard over name=value pairs, alertname excluded).
+        const Alert &first = m_alerts[std::size_t(incident.alerts.front() - 1)];
+        std::size_t shared = 0, total = 0;
+        for (const Label &l : alert.labels) {
+            if (l.name == "alertname")
+                continue;
+            ++total;
+            const std::string v = labelValue(first.labels, l.name);
+            shared += !v.empty() && v == l.value;
+        }
+        for (const Label &l : first.labels)
+            total += l.name != "alertname" && labelValue(alert.labels, l.name).empty();
+        const double labels = total ? double(shared) / double(total) : 0.0;
+        // Time alone never groups: unrelated entities firing together are separate incidents.
+        if (topo == 0 && labels < 0.5 && learnt <= 0)
+            continue;
+        const double score = 0.3 * time + 0.5 * topo + 0.2 * labels + learnt;
+        if (score > bestScore) {
+            bestScore = score;
+            best = &incident;
+            char buffer[64];
+            std::snprintf(buffer, sizeof buffer, "score %.2f", score);
+            bestWhy = std::string(buffer) + ": " + (hops == 0 ? "same entity " + via : hops > 0 ? std::to_string(hops) + " hop(s) from " + via : "no topology link")
+                    + ", " + fmtDuration(t - incident.lastActivity) + " after its last alert, labels " + std::to_string(int(labels * 100 + 0.5))
+                    + "% alike" + (learnt != 0 ? (learnt > 0 ? ", operators grouped these entities before" : ", operators split these entities before") : "");
+        }
+    }
+    if (best && bestScore >= m_options.joinThreshold) {
+        attach(alert, *best, "joined incident " + std::to_string(best->id) + " (" + bestWhy + ")");
+        return;
+    }
+    // Low and info alerts join related incidents but never open one on their own: a lone blip is not an incident.
+    if (severityRank(alert.severity) < severityRank(m_options.minSeverityToOpen)) {
+        alert.history.push_back({alert.startsAt, alert.state, alert.state, "system",
+                                 std::string("not grouped: ") + alertSeverityName(alert.severity) + " alerts do not open incidents"
+                                     + (best ? " (best candidate incident " + std::to_string(best->id) + " only " + bestWhy + ")" : "")});
+        return;
+    }
+    Incident incident;
+    incident.id = std::int64_t(m_incidents.size()) + 1;
+    incident.start = incident.lastActivity = t;
+    m_incidents.push_back(std::move(incident));
+    attach(alert, m_incidents.back(),
+           best ? "opened a new incident (best candidate incident " + std::to_string(best->id) + " only " + bestWhy + ")"
+                : "opened a new incident (no related open incident within " + fmtDuration(m_options.groupWindow) + ")");
+}
+
+void AlertBook::advance(Timestamp now)
+{
+    const Timestamp before = m_now;
+    m_now = std::max(m_now, now);
+    // A silence boundary crossed since the last call: re-evaluate the active alerts.
+    const bool boundary = std::any_of(m_silences.begin(), m_silences.end(), [&](const Silence &s) {
+        return (s.startsAt > before && s.startsAt <= now) || (s.endsAt > before && s.endsAt <= now);
+    });
+    if (boundary) {
+        for (Alert &a : m_alerts) {
+            if (a.active())
+                reevaluate(a, now);
+        }
+    }
+    for (Incident &incident : m_incidents) {
+        if (!incident.open())
+            continue;
+        const bool allResolved = std::all_of(incident.alerts.begin(), incident.alerts.end(),
+                                             [&](std::int64_t id) { return !alert(id)->active(); });
+        if (allResolved && now - incident.lastActivity >= m_options.incidentQuiet)
+            incident.end = now;
+    }
+}
+
+Status AlertBook::acknowledge(std::int64_t id, const std::string &who, const std::string &comment, Timestamp now)
+{
+    if (!alert(id))
+        return makeError(ErrorCode::NotFound, "no alert " + std::to_string(id));
+    if (who.empty())
+        return makeError(ErrorCode::InvalidArgument, "acknowledging needs a person");
+    Alert &a = alertRef(id);
+    if (!a.active())
+        return makeError(ErrorCode::InvalidArgument, "alert " + std::to_string(id) + " is resolved");
+    setState(a, AlertState::Acknowledged, who, comment, now);
+    if (a.incidentId)
+        incidentRef(a.incidentId).acknowledged = true;
+    return {};
+}
+
+Status AlertBook::resolve(std::int64_t id, const std::string &who, const std::string &comment, Timestamp now)
+{
+    if (!alert(id))
+        return makeError(ErrorCode::NotFound, "no alert " + std::to_string(id));
+    if (who.empty())
+        return makeError(ErrorCode::InvalidArgument, "resolving needs a person");
+    Alert &a = alertRef(id);
+    a.endsAt = now;
+    setState(a, AlertState::Resolved, who, comment, now);
+    return {};
+}
+
+Status AlertBook::addNote(std::int64_t id, const std::string &who, const std::string &comment, Timestamp now)
+{
+    if (!alert(id))
+        return makeError(ErrorCode::NotFound, "no alert " + std::to_string(id));
+    Alert &a = alertRef(id);
+    a.history.push_back({now, a.state, a.state, who, "note: " + comment});
+    return {};
+}
+
+Result<std::int64_t> AlertBook::addSilence(const std::string &matchers, Timestamp startsAt, Timestamp endsAt, const std::string &createdBy,
+                                           const std::string &comment, const std::string &ticket, bool maintenance)
+{
+    auto parsed = parseSelector(matchers);
+    if (!parsed)
+        return tl::unexpected(parsed.error());
+    if (parsed->empty())
+        return makeError(ErrorCode::InvalidArgument, "a silence needs at least one matcher");
+    if (endsAt <= startsAt)
+        return makeError(ErrorCode::InvalidArgument, "a silence must end after it starts");
+    if (createdBy.empty() || comment.empty())
+        return makeError(ErrorCode::InvalidArgument, "a silence needs its creator and a comment");
+    Silence s;
+    s.id = std::int64_t(m_silences.size()) + 1;
+    s.matchers = std::move(*parsed);
+    s.matchersText = matchers;
+    s.startsAt = startsAt;
+    s.endsAt = endsAt;
+    s.createdBy = createdBy;
+    s.comment = comment;
+    s.ticket = ticket;
+    s.maintenance = maintenance;
+    m_silences.push_back(std::move(s));
+    if (m_silences.back().activeAt(m_now)) {
+        for (Alert &a : m_alerts) {
+            if (a.active())
+                reevaluate(a, m_now);
+        }
+    }
+    return m_silences.back().id;
+}
+
+Status AlertBook::expireSilence(std::int64_t silenceId, const std::string &who, Timestamp now)
+{
+    if (silenceId < 1 || silenceId > std::int64_t(m_silences.size()))
+        return makeError(ErrorCode::NotFound, "no silence " + std::to_string(silenceId));
+    Silence &s = m_silences[std::size_t(silenceId - 1)];
+    s.endsAt = std::min(s.endsAt, now);
+    s.comment += " (expired by " + who + ")";
+    for (Alert &a : m_alerts) {
+        if (a.active())
+            reevaluate(a, now);
+    }
+    return {};
+}
+
+Result<std::vector<std::int64_t>> AlertBook::previewSilence(const std::string &matchers) const
+{
+    auto parsed = parseSelector(matchers);
+    if (!parsed)
+        return tl::unexpected(parsed.error());
+    std::vector<std::int64_t> ids;
+    for (const Alert &a : m_alerts) {
+        if (a.active() && matchesAll(*parsed, a))
+            ids.push_back(a.id);
+    }
+    return ids;
+}
+
+Status AlertBook::mergeIncidents(std::int64_t into, std::int64_t from, const std::string &who, Timestamp now)
+{
+    if (!incident(into) || !incident(from) || into == from)
+        return makeError(ErrorCode::InvalidArgument, "merge needs two different incidents");
+    Incident &target = incidentRef(into);
+    Incident &source = incidentRef(from);
+    for (std::int64_t id : source.alerts) {
+        Alert &a = alertRef(id);
+        learn(target, a, +0.3);
+        attach(a, target, "merged from incident " + std::to_string(from) + " by " + who);
+    }
+    target.start = std::min(target.start, source.start);
+    source.alerts.clear();
+    source.end = now;
+    source.explanations.push_back("merged into incident " + std::to_string(into) + " by " + who);
+    return {};
+}
+
+Result<std::int64_t> AlertBook::splitIncident(std::int64_t id, const std::vector<std::int64_t> &alerts, const std::string &who, Timestamp now)
+{
+    if (!incident(id) || alerts.empty())
+        return makeError(ErrorCode::InvalidArgument, "split needs an incident and alerts");
+    for (std::int64_t a : alerts) {
+        if (!alert(a) || alert(a)->incidentId != id)
+            return makeError(ErrorCode::InvalidArgument, "alert " + std::to_string(a) + " is not in incident " + std::to_string(id));
+    }
+    Incident fresh;
+    fresh.id = std::int64_t(m_incidents.size()) + 1;
+    fresh.start = fresh.lastActivity = now;
+    m_incidents.push_back(std::move(fresh));
+    const std::int64_t newId = m_incidents.back().id;
+    Incident &old = incidentRef(id);
+    std::erase_if(old.alerts, [&](std::int64_t a) { return std::find(alerts.begin(), alerts.end(), a) != alerts.end(); });
+    old.entities.clear();
+    for (std::int64_t a : old.alerts) {
+        if (!alert(a)->entity.empty())
+            old.entities.insert(alert(a)->entity);
+    }
+    for (std::int64_t a : alerts) {
+        Alert &moved = alertRef(a);
+        learn(old, moved, -0.3);
+        attach(moved, incidentRef(newId), "split from incident " + std::to_string(id) + " by " + who);
+    }
+    incidentRef(newId).start = alert(alerts.front())->startsAt;
+    return newId;
+}
+
+Status AlertBook::moveAlert(std::int64_t id, std::int64_t toIncident, const std::string &who, Timestamp now)
+{
+    (void)now;
+    if (!alert(id) || !incident(toIncident))
+        return makeError(ErrorCode::InvalidArgument, "move needs an alert and an incident");
+    Alert &a = alertRef(id);
+    if (a.incidentId == toIncident)
+        return {};
+    if (a.incidentId) {
+        Incident &old = incidentRef(a.incidentId);
+        std::erase(old.alerts, id);
+        learn(old, a, -0.3);
+    }
+    learn(incidentRef(toIncident), a, +0.3);
+    attach(a, incidentRef(toIncident), "moved here by " + who);
+    return {};
+}
+
+} // namespace Nocturne::Engine

@@ -1,0 +1,184 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "model/series_key.h"
+
+namespace Nocturne::Engine {
+
+enum class AlertState { Firing, Acknowledged, Resolved, Silenced, Inhibited };
+enum class AlertSeverity { Critical, High, Medium, Low, Info };
+const char *alertStateName(AlertState state);
+const char *alertSeverityName(AlertSeverity severity);
+AlertSeverity parseAlertSeverity(std::string_view text); // critical/page → Critical, error/high → High, warning → Medium, …
+
+struct AlertChange {
+    Timestamp ts = 0;
+    AlertState from = AlertState::Firing;
+    AlertState to = AlertState::Firing;
+    std::string who;     // "system" for automatic changes, else the operator
+    std::string comment; // why (silence id, inhibiting alert, operator's words)
+};
+
+// What a source reports: a detector anomaly event, an Alertmanager alert, a Prometheus alert, a Kafka event.
+struct AlertInput {
+    std::string source; // "detector", "alertmanager", "prometheus", "kafka"
+    std::string name;   // alertname
+    Labels labels;      // identifying labels (alertname is added)
+    std::vector<std::pair<std::string, std::string>> annotations; // summary, runbook_url, …
+    AlertSeverity severity = AlertSeverity::Medium;
+    std::string entity; // the estate entity it is about (service, pod, host, port); may be empty
+    Timestamp ts = 0;
+    bool resolved = false;
+};
+
+struct Alert {
+    std::int64_t id = 0;
+    std::string fingerprint;
+    std::string source;
+    std::string name;
+    Labels labels;
+    std::vector<std::pair<std::string, std::string>> annotations;
+    AlertSeverity severity = AlertSeverity::Medium;
+    AlertState state = AlertState::Firing;
+    std::string entity;
+    Timestamp startsAt = 0;
+    Timestamp endsAt = 0; // 0 while not resolved
+    Timestamp lastSeen = 0;
+    std::uint32_t occurrences = 1; // re-notifications de-duplicated into this alert
+    std::int64_t incidentId = 0;
+    std::vector<AlertChange> history;
+    bool active() const { return state != AlertState::Resolved; }
+};
+
+// Alertmanager's identity of an alert: alertname + the sorted label set (64-bit FNV-1a, hex).
+std::string alertFingerprint(std::string_view name, const Labels &labels);
+
+struct Silence {
+    std::int64_t id = 0;
+    std::vector<LabelMatcher> matchers; // all must match ("alertname" matches the alert name)
+    std::string matchersText;           // as the operator wrote it: {service="cart",severity=~"crit.*"}
+    Timestamp startsAt = 0;
+    Timestamp endsAt = 0;
+    std::string createdBy;
+    std::string comment;
+    std::string ticket;
+    bool maintenance = false; // a maintenance window (same mechanics, shown apart)
+    bool activeAt(Timestamp t) const { return t >= startsAt && t < endsAt; }
+};
+
+// Alertmanager inhibition: while a source alert fires, target alerts with the same values of `equal` are muted.
+struct InhibitRule {
+    std::vector<LabelMatcher> source;
+    std::vector<LabelMatcher> target;
+    std::vector<std::string> equal;
+};
+
+struct Incident {
+    std::int64_t id = 0;
+    std::string title;
+    AlertSeverity severity = AlertSeverity::Info;
+    Timestamp start = 0;
+    Timestamp lastActivity = 0;
+    Timestamp end = 0; // 0 while open
+    Timestamp slaDeadline = 0; // start + SLA of its severity (critical 15 m, high 1 h, medium 4 h, low 24 h)
+    bool acknowledged = false;
+    std::vector<std::int64_t> alerts;
+    std::set<std::string> entities;
+    std::vector<std::string> explanations; // one line per grouping decision: why each alert is here
+    bool open() const { return end == 0; }
+};
+Duration slaFor(AlertSeverity severity);
+
+// The alert lifecycle and the noise reduction: de-duplication by fingerprint, silences and maintenance windows,
+// inhibition, and on-line grouping of alerts into incidents by time proximity, topology distance and label
+// similarity, with operator corrections (merge, split, move) stored and learnt from. Not thread-safe: the engine
+// serialises calls. Plain C++ (no Qt).
+class AlertBook
+{
+public:
+    struct Options {
+        Duration groupWindow = 5 * kMinute;   // an incident accepts alerts this long after its last new one
+        Duration maxAge = 30 * kMinute;       // … and this long after it started (later alerts open a new one)
+        Duration resolvedGrace = 2 * kMinute; // … and, once all its alerts resolved, only this long after
+        Duration openingBurst = 2 * kMinute;  // alerts this close to an incident's start join without the direction test
+        Duration incidentQuiet = 30 * kMinute; // an incident with every alert resolved closes after this
+        double joinThreshold = 0.5;            // minimum score to join an incident instead of opening one
+        int maxHops = 3;                       // topology distance beyond which entities are unrelated
+        AlertSeverity minSeverityToOpen = AlertSeverity::Medium; // lower alerts only join existing incidents
+    };
+    // Hop distance between two entities on the topology (calls, runs-on, member-of, parts), -1 when unrelated.
+    using Distance = std::function<int(const std::string &, const std::string &)>;
+
+    AlertBook();
+    explicit AlertBook(Options options);
+
+    void setTopology(Distance distance) { m_distance = std::move(distance); }
+    // Directed dependency hops (caller → callee); with it, an alert that arrives after an incident's opening burst
+    // joins only when it is downstream of the incident's first entity (a caller that the failure can reach) — a new
+    // failing dependency is a new incident, even next to a running one.
+    void setDependencies(Distance dependencyHops) { m_dependencies = std::move(dependencyHops); }
+    void addInhibitRule(InhibitRule rule) { m_inhibitRules.push_back(std::move(rule)); }
+
+    // Fires, re-notifies (de-duplicated) or resolves an alert; returns its id.
+    std::int64_t ingest(const AlertInput &input);
+    // Time moves on: silences start and expire, resolved incidents close, SLA clocks run.
+    void advance(Timestamp now);
+
+    Status acknowledge(std::int64_t alertId, const std::string &who, const std::string &comment, Timestamp now);
+    Status resolve(std::int64_t alertId, const std::string &who, const std::string &comment, Timestamp now);
+    Status addNote(std::int64_t alertId, const std::string &who, const std::string &comment, Timestamp now);
+
+    // Silences: `matchers` in Alertmanager syntax, e.g. {service="cart",alertname=~"High.*"}.
+    Result<std::int64_t> addSilence(const std::string &matchers, Timestamp startsAt, Timestamp endsAt, const std::string &createdBy,
+                                    const std::string &comment, const std::string &ticket = {}, bool maintenance = false);
+    Status expireSilence(std::int64_t silenceId, const std::string &who, Timestamp now);
+    // The active alerts a silence with these matchers would mute (shown before it is created).
+    Result<std::vector<std::int64_t>> previewSilence(const std::string &matchers) const;
+
+    // Operator corrections, stored and used for later grouping (entity pairs learn an affinity).
+    Status mergeIncidents(std::int64_t into, std::int64_t from, const std::string &who, Timestamp now);
+    Result<std::int64_t> splitIncident(std::int64_t incident, const std::vector<std::int64_t> &alerts, const std::string &who, Timestamp now);
+    Status moveAlert(std::int64_t alert, std::int64_t toIncident, const std::string &who, Timestamp now);
+
+    const Alert *alert(std::int64_t id) const;
+    const Incident *incident(std::int64_t id) const;
+    const std::vector<Alert> &alerts() const { return m_alerts; }
+    const std::vector<Incident> &incidents() const { return m_incidents; }
+    const std::vector<Silence> &silences() const { return m_silences; }
+    std::size_t openIncidents() const;
+    double affinity(const std::string &a, const std::string &b) const;
+
+private:
+    Alert &alertRef(std::int64_t id) { return m_alerts[std::size_t(id - 1)]; }
+    Incident &incidentRef(std::int64_t id) { return m_incidents[std::size_t(id - 1)]; }
+    void setState(Alert &alert, AlertState to, const std::string &who, const std::string &comment, Timestamp ts);
+    // Silenced / inhibited / firing, from silences and inhibition rules (acknowledged and resolved are kept).
+    void reevaluate(Alert &alert, Timestamp now);
+    bool matchesAll(const std::vector<LabelMatcher> &matchers, const Alert &alert) const;
+    void group(Alert &alert);
+    void attach(Alert &alert, Incident &incident, std::string why);
+    void learn(const Incident &incident, const Alert &alert, double delta);
+
+    Options m_options;
+    Distance m_distance;
+    Distance m_dependencies;
+    std::vector<Alert> m_alerts; // id = index + 1
+    std::unordered_map<std::string, std::int64_t> m_byFingerprint;
+    std::vector<Silence> m_silences;
+    std::vector<InhibitRule> m_inhibitRules;
+    std::vector<Incident> m_incidents; // id = index + 1
+    std::map<std::pair<std::string, std::string>, double> m_affinity; // learnt from corrections, ordered pair
+    Timestamp m_now = 0;
+};
+
+} // namespace Nocturne::Engine
