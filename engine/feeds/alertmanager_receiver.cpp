@@ -90,6 +90,30 @@ HttpServer::Response AlertmanagerReceiver::handle(const HttpServer::Request &req
         events.push_back(std::move(e));
     }
     m_engine.ingestEvents(events, feedName().toStdString());
+    // The same alerts enter the alert book (de-duplicated by fingerprint, grouped into incidents).
+    std::vector<AlertInput> alerts;
+    for (const ReceivedAlert &alert : payload->alerts) {
+        AlertInput in;
+        in.source = "alertmanager";
+        const auto name = alert.labels.find("alertname");
+        in.name = name != alert.labels.end() ? name->second : "alert";
+        for (const auto &[k, v] : alert.labels) {
+            if (k != "alertname")
+                in.labels.push_back({k, v});
+        }
+        for (const auto &[k, v] : alert.annotations)
+            in.annotations.emplace_back(k, v);
+        const auto severity = alert.labels.find("severity");
+        in.severity = severity != alert.labels.end() ? parseAlertSeverity(severity->second) : AlertSeverity::Medium;
+        for (const char *key : {"service", "instance", "job"}) {
+            if (in.entity.empty() && alert.labels.count(key))
+                in.entity = alert.labels.at(key);
+        }
+        in.resolved = alert.status == "resolved";
+        in.ts = in.resolved && alert.endsAt ? alert.endsAt : alert.startsAt;
+        alerts.push_back(std::move(in));
+    }
+    m_engine.ingestAlerts(alerts);
     ++m_accepted;
     Q_EMIT received(int(events.size()));
     return {200, "ok"};

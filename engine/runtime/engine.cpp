@@ -80,6 +80,12 @@ Status Engine::loadScenario(Scenario scenario)
     m_scenario = std::make_unique<Scenario>(std::move(scenario));
     m_clock.set(m_scenario->start);
     m_health = std::make_unique<HealthEvaluator>(m_scenario->estate, m_store);
+    {
+        std::lock_guard lock(m_alertMutex);
+        m_topology = std::make_unique<TopologyDistance>(m_scenario->estate);
+        m_alertBook.setTopology([this](const std::string &a, const std::string &b) { return (*m_topology)(a, b); });
+        m_alertBook.setDependencies([this](const std::string &a, const std::string &b) { return m_topology->dependencyHops(a, b); });
+    }
     return {};
 }
 
@@ -212,6 +218,64 @@ void Engine::ingestEvents(std::span<const EventRecord> events, const std::string
     f.status.lastDataWall = m_wallClock.now();
 }
 
+void Engine::ingestAlerts(std::span<const AlertInput> alerts)
+{
+    std::lock_guard lock(m_alertMutex);
+    for (const AlertInput &in : alerts)
+        m_alertBook.ingest(in);
+    ++m_alertsVersion;
+}
+
+Status Engine::acknowledgeAlert(std::int64_t id, const std::string &who, const std::string &comment)
+{
+    std::lock_guard lock(m_alertMutex);
+    ++m_alertsVersion;
+    return m_alertBook.acknowledge(id, who, comment, m_clock.now());
+}
+
+Status Engine::resolveAlert(std::int64_t id, const std::string &who, const std::string &comment)
+{
+    std::lock_guard lock(m_alertMutex);
+    ++m_alertsVersion;
+    return m_alertBook.resolve(id, who, comment, m_clock.now());
+}
+
+Status Engine::noteAlert(std::int64_t id, const std::string &who, const std::string &comment)
+{
+    std::lock_guard lock(m_alertMutex);
+    ++m_alertsVersion;
+    return m_alertBook.addNote(id, who, comment, m_clock.now());
+}
+
+Result<std::int64_t> Engine::addSilence(const std::string &matchers, Duration length, const std::string &who, const std::string &comment,
+                                        const std::string &ticket)
+{
+    std::lock_guard lock(m_alertMutex);
+    ++m_alertsVersion;
+    const Timestamp now = m_clock.now();
+    return m_alertBook.addSilence(matchers, now, now + length, who, comment, ticket);
+}
+
+Result<std::vector<std::int64_t>> Engine::previewSilence(const std::string &matchers) const
+{
+    std::lock_guard lock(m_alertMutex);
+    return m_alertBook.previewSilence(matchers);
+}
+
+std::optional<Alert> Engine::alert(std::int64_t id) const
+{
+    std::lock_guard lock(m_alertMutex);
+    const Alert *a = m_alertBook.alert(id);
+    return a ? std::optional<Alert>(*a) : std::nullopt;
+}
+
+std::optional<Incident> Engine::incident(std::int64_t id) const
+{
+    std::lock_guard lock(m_alertMutex);
+    const Incident *i = m_alertBook.incident(id);
+    return i ? std::optional<Incident>(*i) : std::nullopt;
+}
+
 void Engine::recordRejects(const std::string &feedName, std::span<const Reject> rejects, const std::string &position)
 {
     if (rejects.empty())
@@ -306,7 +370,33 @@ void Engine::advanceTo(Timestamp now)
     if (!m_detection)
         return;
     m_detection->advance(now);
-    for (AnomalyEvent &event : m_detection->takeChanged()) {
+    std::vector<AnomalyEvent> changed = m_detection->takeChanged();
+    {
+        // Every anomalous metric of an entity event is an alert (the classic view); the AlertBook de-duplicates
+        // repeats and groups them into incidents. Call-edge events alert on their caller.
+        std::lock_guard lock(m_alertMutex);
+        for (const AnomalyEvent &event : changed) {
+            const std::string entity = event.entity.find("->") != std::string::npos ? event.entity.substr(0, event.entity.find("->")) : event.entity;
+            for (const InvolvedMetric &m : event.metrics) {
+                AlertInput in;
+                in.source = "detector";
+                in.name = m.metric + "_" + anomalyReasonName(m.reason);
+                in.labels = {{"entity", event.entity}, {"metric", m.metric}};
+                in.severity = event.severity == EventSeverity::Critical ? AlertSeverity::Critical
+                            : event.severity == EventSeverity::High     ? AlertSeverity::High
+                            : event.severity == EventSeverity::Medium   ? AlertSeverity::Medium
+                                                                        : AlertSeverity::Low;
+                in.entity = entity;
+                in.annotations = {{"summary", event.entity + ": " + m.metric + " " + anomalyReasonName(m.reason)}};
+                in.ts = event.open ? std::max(event.onset, m.firstAnomalous) : event.end;
+                in.resolved = !event.open;
+                m_alertBook.ingest(in);
+            }
+        }
+        m_alertBook.advance(now);
+        ++m_alertsVersion;
+    }
+    for (AnomalyEvent &event : changed) {
         if (event.open)
             continue;
         if (m_eventStore) {
@@ -413,6 +503,38 @@ SnapshotPtr Engine::publishNow()
         }
     }
     snapshot->recentEvents = m_recentEvents.latest(50);
+    {
+        // Alerts: copied only when something changed since the last snapshot (the vectors are shared otherwise).
+        std::lock_guard alertLock(m_alertMutex);
+        const SnapshotPtr previous = m_snapshot.load(std::memory_order_acquire);
+        if (previous && previous->alertsVersion == m_alertsVersion && previous->alerts) {
+            snapshot->alerts = previous->alerts;
+            snapshot->incidents = previous->incidents;
+            snapshot->alertsByState = previous->alertsByState;
+        } else {
+            auto alerts = std::make_shared<std::vector<Alert>>();
+            std::size_t active = 0, resolved = 0;
+            const auto &all = m_alertBook.alerts();
+            for (auto it = all.rbegin(); it != all.rend(); ++it) {
+                ++snapshot->alertsByState[std::size_t(it->state)];
+                if (it->active() ? active++ < 5000 : resolved++ < 500)
+                    alerts->push_back(*it);
+            }
+            std::reverse(alerts->begin(), alerts->end());
+            auto incidents = std::make_shared<std::vector<Incident>>();
+            std::size_t closed = 0;
+            const auto &allIncidents = m_alertBook.incidents();
+            for (auto it = allIncidents.rbegin(); it != allIncidents.rend(); ++it) {
+                if (!it->alerts.empty() && (it->open() || closed++ < 50))
+                    incidents->push_back(*it);
+            }
+            std::reverse(incidents->begin(), incidents->end());
+            snapshot->alerts = std::move(alerts);
+            snapshot->incidents = std::move(incidents);
+        }
+        snapshot->alertsVersion = m_alertsVersion;
+        snapshot->alertTotal = m_alertBook.alerts().size();
+    }
     snapshot->publishMillis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     if (const std::uint64_t n = m_detectorSamples.load())
         snapshot->detectorMicrosPerSample = double(m_detectorNanos.load()) / 1000.0 / double(n);

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "alerts/alert_book.h"
+#include "alerts/topology_distance.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "decode/feed_decoding.h"
@@ -83,6 +85,18 @@ public:
     void removeFeed(const std::string &feed);
     // The newest dead letters (all feeds when `feed` is empty), oldest first.
     std::vector<DeadLetter> deadLetters(const std::string &feed = {}, std::size_t n = 1000) const;
+    // Alerts from sources other than the detectors (Alertmanager, Prometheus rules, Kafka events).
+    void ingestAlerts(std::span<const AlertInput> alerts);
+    // Operator actions on alerts; `who` is the person (every change is attributable).
+    Status acknowledgeAlert(std::int64_t id, const std::string &who, const std::string &comment);
+    Status resolveAlert(std::int64_t id, const std::string &who, const std::string &comment);
+    Status noteAlert(std::int64_t id, const std::string &who, const std::string &comment);
+    Result<std::int64_t> addSilence(const std::string &matchers, Duration length, const std::string &who, const std::string &comment,
+                                    const std::string &ticket = {});
+    Result<std::vector<std::int64_t>> previewSilence(const std::string &matchers) const;
+    // A consistent copy of one alert / incident (thread-safe), e.g. for a details view.
+    std::optional<Alert> alert(std::int64_t id) const;
+    std::optional<Incident> incident(std::int64_t id) const;
     // Engine self-monitoring in the Prometheus text format (served on /metrics by MetricsServer).
     std::string metricsExposition() const;
     // Time moved on to `now` (simulated during replay): close quiet anomaly events, persist closed ones.
@@ -151,6 +165,10 @@ private:
     std::atomic<double> m_speed{1.0};
 
     BoundedBuffer<DeadLetter> m_deadLetters{1000};
+    mutable std::mutex m_alertMutex;
+    AlertBook m_alertBook;                           // guarded by m_alertMutex
+    std::unique_ptr<TopologyDistance> m_topology;    // set with the scenario; read under m_alertMutex
+    std::uint64_t m_alertsVersion = 0;               // guarded by m_alertMutex; bumps on every change
     std::atomic<std::uint64_t> m_detectorNanos{0}, m_detectorSamples{0};
     std::atomic<std::uint64_t> m_publishCount{0};
     std::atomic<std::uint64_t> m_publishNanosTotal{0};

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <utility>
 #include <string>
 #include <vector>
 
+#include "alerts/alert_book.h"
 #include "detect/anomaly_events.h"
 #include "logs/log_analyzer.h"
 #include "model/health_evaluator.h"
@@ -68,6 +70,13 @@ struct EngineSnapshot {
     std::vector<LogAnomaly> recentLogAnomalies; // newest last
     double publishMillis = 0;              // time taken to build this snapshot
     double detectorMicrosPerSample = 0;    // mean streaming-detector cost per sample since start
+    // Alerts and incidents: the active alerts (newest 5,000) and recently resolved ones (newest 500), the open
+    // incidents and the 50 most recently closed; alertsVersion changes whenever any of them changed.
+    std::shared_ptr<const std::vector<Alert>> alerts;
+    std::shared_ptr<const std::vector<Incident>> incidents;
+    std::uint64_t alertsVersion = 0;
+    std::uint64_t alertTotal = 0;
+    std::array<std::uint64_t, 5> alertsByState{}; // indexed by AlertState
 };
 
 using SnapshotPtr = std::shared_ptr<const EngineSnapshot>;

@@ -1,5 +1,6 @@
 #include "shell/snapshot_hub.h"
 #include "shell/view_registry.h"
+#include "views/alerts/alerts_view.h"
 #include "views/feeds/feeds_view.h"
 #include "views/logs/log_panel.h"
 #include "views/metrics/metrics_explorer.h"
@@ -17,6 +18,8 @@ void registerBuiltinViews(ViewRegistry &registry)
                                 [](const ViewContext &ctx, QWidget *parent) { return new MetricsExplorer(ctx.hub, parent); }});
     registry.add(ViewDescriptor{QStringLiteral("logs"), QObject::tr("Logs"), Qt::BottomDockWidgetArea, QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new LogPanel(ctx.hub, parent); }});
+    registry.add(ViewDescriptor{QStringLiteral("alerts"), QObject::tr("Incidents and alerts"), Qt::BottomDockWidgetArea, QKeySequence(), false,
+                                [](const ViewContext &ctx, QWidget *parent) { return new AlertsView(ctx.hub, parent); }});
     registry.add(ViewDescriptor{QStringLiteral("feeds"), QObject::tr("Feeds"), Qt::BottomDockWidgetArea, QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new FeedsView(ctx.hub, ctx.feeds, parent); }});
 }

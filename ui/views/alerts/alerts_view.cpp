@@ -1,0 +1,246 @@
+#include "alerts_view.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+#include "models/alert_table_model.h"
+#include "runtime/engine.h"
+#include "shell/snapshot_hub.h"
+#include "theme/theme.h"
+
+namespace Nocturne::Ui {
+
+namespace {
+// Alerts filter: the text box (any column) and the selected incident.
+class AlertFilter : public QSortFilterProxyModel
+{
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    std::int64_t incident = 0;
+    void refresh() { invalidateFilter(); }
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex &parent) const override
+    {
+        if (incident) {
+            const QModelIndex idx = sourceModel()->index(row, AlertTableModel::IncidentCol, parent);
+            if (idx.data(AlertTableModel::SortRole).toLongLong() != incident)
+                return false;
+        }
+        return QSortFilterProxyModel::filterAcceptsRow(row, parent);
+    }
+};
+
+QTableView *makeTable(QWidget *parent, QAbstractItemModel *model)
+{
+    auto *table = new QTableView(parent);
+    table->setModel(model);
+    table->setSortingEnabled(true);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
+    table->verticalHeader()->hide();
+    table->setAlternatingRowColors(true);
+    table->setWordWrap(false);
+    table->horizontalHeader()->setStretchLastSection(true);
+    return table;
+}
+} // namespace
+
+QString AlertsView::operatorName()
+{
+    for (const char *var : {"NOCTURNE_USER", "USER", "LOGNAME"}) {
+        const QString name = qEnvironmentVariable(var);
+        if (!name.isEmpty())
+            return name;
+    }
+    return QStringLiteral("operator");
+}
+
+AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
+    : QWidget(parent)
+    , m_hub(hub)
+    , m_alerts(new AlertTableModel(this))
+    , m_incidents(new IncidentTableModel(this))
+    , m_alertProxy(new AlertFilter(this))
+    , m_incidentProxy(new QSortFilterProxyModel(this))
+    , m_filter(new QLineEdit(this))
+    , m_summary(new QLabel(this))
+    , m_why(new QTextBrowser(this))
+{
+    m_alertProxy->setSourceModel(m_alerts);
+    m_alertProxy->setSortRole(AlertTableModel::SortRole);
+    m_alertProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_alertProxy->setFilterKeyColumn(-1);
+    m_incidentProxy->setSourceModel(m_incidents);
+    m_incidentProxy->setSortRole(IncidentTableModel::SortRole);
+    m_alertTable = makeTable(this, m_alertProxy);
+    m_incidentTable = makeTable(this, m_incidentProxy);
+    m_alertTable->sortByColumn(AlertTableModel::Started, Qt::DescendingOrder);
+    m_incidentTable->sortByColumn(IncidentTableModel::Started, Qt::DescendingOrder);
+    const int alertWidths[] = {100, 80, 300, 130, 120, 40, 80};
+    for (int c = 0; c < int(std::size(alertWidths)); ++c)
+        m_alertTable->setColumnWidth(c, alertWidths[c]);
+    const int incidentWidths[] = {110, 80, 260, 60, 120};
+    for (int c = 0; c < int(std::size(incidentWidths)); ++c)
+        m_incidentTable->setColumnWidth(c, incidentWidths[c]);
+    m_alertTable->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_alertTable, &QWidget::customContextMenuRequested, this, &AlertsView::showAlertMenu);
+
+    m_filter->setPlaceholderText(tr("Filter alerts (name, entity, state, severity, summary)…"));
+    m_filter->setClearButtonEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, this, &AlertsView::setFilterText);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_summary, 1);
+    top->addWidget(m_filter, 1);
+    layout->addLayout(top);
+    auto *split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(m_incidentTable);
+    split->addWidget(m_alertTable);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    auto *vertical = new QSplitter(Qt::Vertical, this);
+    vertical->addWidget(split);
+    vertical->addWidget(m_why);
+    vertical->setStretchFactor(0, 4);
+    vertical->setStretchFactor(1, 1);
+    layout->addWidget(vertical, 1);
+    m_why->setPlaceholderText(tr("Select an incident to see why its alerts are together."));
+
+    connect(m_incidentTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &AlertsView::incidentSelected);
+    connect(&m_hub, &SnapshotHub::snapshotChanged, this, &AlertsView::applySnapshot);
+    if (m_hub.current())
+        applySnapshot(m_hub.current());
+}
+
+void AlertsView::setFilterText(const QString &text)
+{
+    m_alertProxy->setFilterFixedString(text);
+}
+
+void AlertsView::applySnapshot(const Engine::SnapshotPtr &snapshot)
+{
+    if (!snapshot || !snapshot->alerts)
+        return;
+    const std::int64_t keepIncident = m_selectedIncident;
+    m_alerts->setAlerts(snapshot->alerts);
+    m_incidents->setIncidents(snapshot->incidents, snapshot->simTime);
+    std::size_t open = 0, breached = 0;
+    for (const auto &i : *snapshot->incidents) {
+        open += i.open();
+        breached += i.open() && !i.acknowledged && i.slaDeadline < snapshot->simTime;
+    }
+    const auto &s = snapshot->alertsByState;
+    const Theme &theme = Theme::current();
+    m_summary->setText(tr("<b>%1 open incidents</b>%2 &nbsp; alerts: %3 firing · %4 acked · %5 silenced · %6 inhibited · %7 resolved")
+                           .arg(open)
+                           .arg(breached ? QStringLiteral(" &nbsp;<span style='color:%1'>%2 SLA breached</span>")
+                                               .arg(theme.stateColor(Engine::HealthState::Critical).name())
+                                               .arg(breached)
+                                         : QString())
+                           .arg(s[0]).arg(s[1]).arg(s[3]).arg(s[4]).arg(s[2]));
+    if (keepIncident) {
+        for (int r = 0; r < m_incidentProxy->rowCount(); ++r) {
+            if (m_incidentProxy->index(r, 0).data(IncidentTableModel::IdRole).toLongLong() == keepIncident) {
+                m_incidentTable->selectRow(r);
+                break;
+            }
+        }
+    }
+}
+
+void AlertsView::incidentSelected()
+{
+    const QModelIndex current = m_incidentTable->currentIndex();
+    m_selectedIncident = current.isValid() ? current.data(IncidentTableModel::IdRole).toLongLong() : 0;
+    static_cast<AlertFilter *>(m_alertProxy)->incident = m_selectedIncident;
+    static_cast<AlertFilter *>(m_alertProxy)->refresh();
+    const auto incident = m_selectedIncident ? m_hub.engine().incident(m_selectedIncident) : std::nullopt;
+    if (!incident) {
+        m_why->clear();
+        return;
+    }
+    QString html = QStringLiteral("<b>INC-%1</b> %2 — %3 alerts on %4 entities<ul>")
+                       .arg(incident->id)
+                       .arg(QString::fromStdString(incident->title).toHtmlEscaped())
+                       .arg(incident->alerts.size())
+                       .arg(incident->entities.size());
+    for (const std::string &why : incident->explanations)
+        html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(why).toHtmlEscaped());
+    m_why->setHtml(html + QStringLiteral("</ul>"));
+}
+
+void AlertsView::showAlertMenu(const QPoint &pos)
+{
+    const QModelIndex index = m_alertTable->indexAt(pos);
+    if (!index.isValid())
+        return;
+    const std::int64_t id = index.data(AlertTableModel::IdRole).toLongLong();
+    QMenu menu(this);
+    for (const QString &action : {tr("Acknowledge…"), tr("Resolve…"), tr("Silence similar…"), tr("Add note…")})
+        menu.addAction(action, this, [this, action, id] { act(action, id); });
+    menu.exec(m_alertTable->viewport()->mapToGlobal(pos));
+}
+
+void AlertsView::act(const QString &action, std::int64_t alertId)
+{
+    const auto alert = m_hub.engine().alert(alertId);
+    if (!alert)
+        return;
+    bool ok = false;
+    Engine::Status result;
+    const std::string who = operatorName().toStdString();
+    if (action.startsWith(tr("Silence"))) {
+        QString matchers = QStringLiteral("{alertname=\"%1\"").arg(QString::fromStdString(alert->name));
+        if (!alert->entity.empty())
+            matchers += QStringLiteral(",entity=\"%1\"").arg(QString::fromStdString(alert->entity));
+        matchers += QLatin1Char('}');
+        matchers = QInputDialog::getText(this, tr("Silence"), tr("Matchers (Alertmanager syntax):"), QLineEdit::Normal, matchers, &ok);
+        if (!ok)
+            return;
+        const auto preview = m_hub.engine().previewSilence(matchers.toStdString());
+        if (!preview) {
+            QMessageBox::warning(this, tr("Silence"), QString::fromStdString(preview.error().message));
+            return;
+        }
+        const int hours = QInputDialog::getInt(this, tr("Silence"),
+                                               tr("This silence mutes %n active alert(s) now. For how many hours?", nullptr, int(preview->size())),
+                                               2, 1, 24 * 14, 1, &ok);
+        if (!ok)
+            return;
+        const QString comment = QInputDialog::getText(this, tr("Silence"), tr("Why (required)? Ticket links welcome:"), QLineEdit::Normal, {}, &ok);
+        if (!ok || comment.trimmed().isEmpty())
+            return;
+        const auto added = m_hub.engine().addSilence(matchers.toStdString(), hours * Engine::kHour, who, comment.toStdString());
+        if (!added)
+            QMessageBox::warning(this, tr("Silence"), QString::fromStdString(added.error().message));
+        m_hub.pollNow();
+        return;
+    }
+    const QString comment = QInputDialog::getText(this, action, tr("Comment (required):"), QLineEdit::Normal, {}, &ok);
+    if (!ok || comment.trimmed().isEmpty())
+        return;
+    if (action.startsWith(tr("Acknowledge")))
+        result = m_hub.engine().acknowledgeAlert(alertId, who, comment.toStdString());
+    else if (action.startsWith(tr("Resolve")))
+        result = m_hub.engine().resolveAlert(alertId, who, comment.toStdString());
+    else
+        result = m_hub.engine().noteAlert(alertId, who, comment.toStdString());
+    if (!result)
+        QMessageBox::warning(this, action, QString::fromStdString(result.error().message));
+    m_hub.pollNow();
+}
+
+} // namespace Nocturne::Ui

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <QWidget>
+
+#include "runtime/engine_snapshot.h"
+
+class QLabel;
+class QLineEdit;
+class QSortFilterProxyModel;
+class QTableView;
+class QTextBrowser;
+
+namespace Nocturne::Ui {
+
+class AlertTableModel;
+class IncidentTableModel;
+class SnapshotHub;
+
+// Incidents and alerts: open incidents with their SLA clocks (left), the alerts (right, filter + sort; the selected
+// incident narrows them), why the selected incident's alerts are together (bottom). Acknowledge, resolve, silence
+// and note from the context menu; each asks for a comment and is recorded with the operator's name.
+class AlertsView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit AlertsView(SnapshotHub &hub, QWidget *parent = nullptr);
+
+    AlertTableModel *alertModel() const { return m_alerts; }
+    IncidentTableModel *incidentModel() const { return m_incidents; }
+    QSortFilterProxyModel *alertProxy() const { return m_alertProxy; }
+    void setFilterText(const QString &text);
+    // The person recorded on actions: $NOCTURNE_USER, else the login name.
+    static QString operatorName();
+
+private:
+    void applySnapshot(const Engine::SnapshotPtr &snapshot);
+    void showAlertMenu(const QPoint &pos);
+    void incidentSelected();
+    void act(const QString &action, std::int64_t alertId);
+
+    SnapshotHub &m_hub;
+    AlertTableModel *m_alerts;
+    IncidentTableModel *m_incidents;
+    QSortFilterProxyModel *m_alertProxy;
+    QSortFilterProxyModel *m_incidentProxy;
+    QTableView *m_alertTable;
+    QTableView *m_incidentTable;
+    QLineEdit *m_filter;
+    QLabel *m_summary;
+    QTextBrowser *m_why;
+    std::int64_t m_selectedIncident = 0;
+};
+
+} // namespace Nocturne::Ui
