@@ -382,6 +382,8 @@ void Engine::advanceTo(Timestamp now)
                 in.source = "detector";
                 in.name = m.metric + "_" + anomalyReasonName(m.reason);
                 in.labels = {{"entity", event.entity}, {"metric", m.metric}};
+                if (const Entity *known = m_scenario ? m_scenario->estate.find(entity) : nullptr)
+                    in.labels.push_back({"kind", entityKindName(known->kind)});
                 in.severity = event.severity == EventSeverity::Critical ? AlertSeverity::Critical
                             : event.severity == EventSeverity::High     ? AlertSeverity::High
                             : event.severity == EventSeverity::Medium   ? AlertSeverity::Medium

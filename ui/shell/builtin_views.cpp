@@ -2,6 +2,7 @@
 #include "shell/view_registry.h"
 #include "views/alerts/alerts_view.h"
 #include "views/feeds/feeds_view.h"
+#include "views/timeline/timeline_view.h"
 #include "views/logs/log_panel.h"
 #include "views/metrics/metrics_explorer.h"
 #include "views/overview/estate_overview.h"
@@ -20,6 +21,8 @@ void registerBuiltinViews(ViewRegistry &registry)
                                 [](const ViewContext &ctx, QWidget *parent) { return new LogPanel(ctx.hub, parent); }});
     registry.add(ViewDescriptor{QStringLiteral("alerts"), QObject::tr("Incidents and alerts"), Qt::BottomDockWidgetArea, QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new AlertsView(ctx.hub, parent); }});
+    registry.add(ViewDescriptor{QStringLiteral("timeline"), QObject::tr("Alert timeline"), Qt::BottomDockWidgetArea, QKeySequence(), false,
+                                [](const ViewContext &ctx, QWidget *parent) { return new TimelineView(&ctx.hub, parent); }});
     registry.add(ViewDescriptor{QStringLiteral("feeds"), QObject::tr("Feeds"), Qt::BottomDockWidgetArea, QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new FeedsView(ctx.hub, ctx.feeds, parent); }});
 }
