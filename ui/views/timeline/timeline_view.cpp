@@ -210,20 +210,37 @@ void TimelineView::paintEvent(QPaintEvent *)
                    p.fontMetrics().elidedText(text, Qt::ElideMiddle, kGutter - 10));
     }
     p.setClipRect(area);
-    // Incident bands behind the bars.
-    for (const auto &band : m_layout->bands) {
-        if (!m_axis.visible(band.t0, band.t1))
-            continue;
-        const double x0 = std::max(m_axis.toX(band.t0), double(kGutter));
-        const double x1 = std::min(m_axis.toX(band.t1), double(width()));
-        QColor c = AlertTableModel::severityColor(band.severity);
-        c.setAlpha(34);
-        p.fillRect(QRectF(x0, kAxisHeight, std::max(2.0, x1 - x0), height() - kAxisHeight), c);
-        c.setAlpha(200);
-        p.setPen(c);
-        p.drawLine(QPointF(x0, kAxisHeight), QPointF(x0, height()));
-        p.drawText(QRectF(x0 + 3, kAxisHeight + 1, std::max(0.0, x1 - x0 - 4), 14), Qt::AlignLeft | Qt::AlignTop,
-                   QStringLiteral("INC-%1").arg(band.incidentId));
+    // Incident bands behind the bars: pixel-merged per severity so a zoomed-out week costs a handful of fills, labels
+    // only where there is room.
+    {
+        struct Span {
+            double x0, x1;
+            Engine::AlertSeverity severity;
+        };
+        std::vector<Span> spans;
+        std::vector<std::pair<Span, std::int64_t>> labels;
+        for (const auto &band : m_layout->bands) {
+            if (!m_axis.visible(band.t0, band.t1))
+                continue;
+            const double x0 = std::max(m_axis.toX(band.t0), double(kGutter));
+            const double x1 = std::max(x0 + 2, std::min(m_axis.toX(band.t1), double(width())));
+            if (!spans.empty() && spans.back().severity == band.severity && x0 <= spans.back().x1 + 1)
+                spans.back().x1 = std::max(spans.back().x1, x1);
+            else
+                spans.push_back({x0, x1, band.severity});
+            if (x1 - x0 >= 48)
+                labels.push_back({Span{x0, x1, band.severity}, band.incidentId});
+        }
+        for (const Span &span : spans) {
+            QColor c = AlertTableModel::severityColor(span.severity);
+            c.setAlpha(34);
+            p.fillRect(QRectF(span.x0, kAxisHeight, span.x1 - span.x0, height() - kAxisHeight), c);
+        }
+        for (const auto &[span, id] : labels) {
+            p.setPen(AlertTableModel::severityColor(span.severity));
+            p.drawLine(QPointF(span.x0, kAxisHeight), QPointF(span.x0, height()));
+            p.drawText(QRectF(span.x0 + 3, kAxisHeight + 1, span.x1 - span.x0 - 4, 14), Qt::AlignLeft | Qt::AlignTop, QStringLiteral("INC-%1").arg(id));
+        }
     }
     // Bars: only visible lanes, and within a lane only what is in view; sub-pixel neighbours merge.
     for (int lane = m_firstLane; lane < lastLane; ++lane) {
