@@ -20,6 +20,7 @@
 #include "shell/view_registry.h"
 #include "storage/event_store.h"
 #include "theme/theme.h"
+#include "wall/wall_window.h"
 
 using namespace Nocturne;
 
@@ -63,6 +64,11 @@ int main(int argc, char **argv)
                       QStringLiteral("file")});
     parser.addOption({QStringLiteral("after"), QStringLiteral("Seconds of replay before --screenshot."), QStringLiteral("seconds"),
                       QStringLiteral("5")});
+    parser.addOption({QStringLiteral("wall"), QStringLiteral("NOC wall mode: full screen, rotating pages, no input needed.")});
+    parser.addOption({QStringLiteral("wall-page-seconds"), QStringLiteral("Seconds per wall page (default 20)."), QStringLiteral("s"),
+                      QStringLiteral("20")});
+    parser.addOption({QStringLiteral("wall-page"), QStringLiteral("Start the wall on this page (1-based)."), QStringLiteral("n"),
+                      QStringLiteral("1")});
     parser.addOption({QStringLiteral("view"), QStringLiteral("Bring this view's dock to the front (overview, metrics, logs, feeds)."),
                       QStringLiteral("id")});
     parser.addOption({QStringLiteral("size"), QStringLiteral("Window size for --screenshot, WxH."), QStringLiteral("WxH"),
@@ -144,7 +150,13 @@ int main(int argc, char **argv)
     Ui::SnapshotHub hub(engine);
     Ui::ViewRegistry registry;
     Ui::registerBuiltinViews(registry);
+    std::unique_ptr<Ui::WallWindow> wall;
+    if (parser.isSet(QStringLiteral("wall"))) {
+        wall = std::make_unique<Ui::WallWindow>(hub, parser.value(QStringLiteral("wall-page-seconds")).toInt());
+        wall->showPage(parser.value(QStringLiteral("wall-page")).toInt() - 1);
+    }
     Ui::MainWindow window(hub, registry, &feeds);
+    QWidget &shown = wall ? static_cast<QWidget &>(*wall) : static_cast<QWidget &>(window);
 
     if (parser.isSet(QStringLiteral("view"))) {
         QWidget *view = window.view(parser.value(QStringLiteral("view")));
@@ -158,14 +170,14 @@ int main(int argc, char **argv)
         const int width = size.value(0).toInt(), height = size.value(1).toInt();
         if (width < 320 || height < 240 || width > 8192 || height > 8192)
             return fail(QStringLiteral("--size must be WxH between 320x240 and 8192x8192"));
-        window.resize(width, height);
-        window.show();
+        shown.resize(width, height);
+        shown.show();
         const QString file = parser.value(QStringLiteral("screenshot"));
-        QTimer::singleShot(int(after * 1000), &window, [&window, &hub, file] {
+        QTimer::singleShot(int(after * 1000), &shown, [&shown, &hub, file] {
             hub.pollNow();
             // Let queued chart updates land before grabbing.
-            QTimer::singleShot(300, &window, [&window, file] {
-                const QImage image = window.grab().toImage();
+            QTimer::singleShot(300, &shown, [&shown, file] {
+                const QImage image = shown.grab().toImage();
                 if (!image.save(file)) {
                     std::fprintf(stderr, "nocturne: cannot write screenshot to %s\n", qPrintable(file));
                     QApplication::exit(1);
@@ -176,6 +188,8 @@ int main(int argc, char **argv)
                 QApplication::exit(0);
             });
         });
+    } else if (wall) {
+        wall->showFullScreen();
     } else {
         window.resize(1600, 1000);
         window.restoreLayout();

@@ -32,6 +32,14 @@ TimelineView::TimelineView(SnapshotHub *hub, QWidget *parent)
     }
 }
 
+void TimelineView::setGutter(int pixels)
+{
+    m_gutter = std::max(60, pixels);
+    m_axis.left = m_gutter;
+    m_axis.width = std::max(50, width() - m_gutter - 8);
+    update();
+}
+
 void TimelineView::setFollowNow(bool follow)
 {
     m_follow = follow;
@@ -50,8 +58,8 @@ void TimelineView::applySnapshot(const Engine::SnapshotPtr &snapshot)
     m_snapshot = snapshot;
     m_now = snapshot->simTime;
     if (m_axis.span() <= 1) {
-        m_axis.to = m_now + 5 * 60'000'000'000LL;
-        m_axis.from = m_now - 2 * 3600'000'000'000LL;
+        m_axis.to = m_now + m_defaultSpan / 24;
+        m_axis.from = m_now - m_defaultSpan;
     }
     if (m_follow)
         setFollowNow(true);
@@ -130,8 +138,8 @@ void TimelineView::clampScroll()
 
 void TimelineView::resizeEvent(QResizeEvent *)
 {
-    m_axis.left = kGutter;
-    m_axis.width = std::max(50, width() - kGutter - 8);
+    m_axis.left = m_gutter;
+    m_axis.width = std::max(50, width() - m_gutter - 8);
     clampScroll();
 }
 
@@ -146,7 +154,7 @@ int TimelineView::laneAt(int y) const
 const TimelineLayout::Bar *TimelineView::barAt(const QPoint &pos) const
 {
     const int lane = laneAt(pos.y());
-    if (lane < 0 || pos.x() < kGutter)
+    if (lane < 0 || pos.x() < m_gutter)
         return nullptr;
     const std::int64_t t = m_axis.toTime(pos.x());
     const std::int64_t slack = m_axis.toTime(pos.x() + 3) - t;
@@ -164,7 +172,7 @@ void TimelineView::paintEvent(QPaintEvent *)
     QPainter p(this);
     const Theme &theme = Theme::current();
     p.fillRect(rect(), theme.window());
-    const QRect area(kGutter, kAxisHeight, width() - kGutter, height() - kAxisHeight);
+    const QRect area(m_gutter, kAxisHeight, width() - m_gutter, height() - kAxisHeight);
     // Time axis with ticks.
     QFont small = font();
     small.setPointSizeF(font().pointSizeF() * 0.9);
@@ -206,8 +214,8 @@ void TimelineView::paintEvent(QPaintEvent *)
         const bool folded = l.header && std::find(m_collapsed.begin(), m_collapsed.end(), l.label) != m_collapsed.end();
         const QString text = (l.header ? (folded ? QStringLiteral("▸ ") : QStringLiteral("▾ ")) : QStringLiteral("    "))
                            + QString::fromStdString(l.label);
-        p.drawText(QRect(6, y, kGutter - 10, kLaneHeight), Qt::AlignVCenter | Qt::AlignLeft,
-                   p.fontMetrics().elidedText(text, Qt::ElideMiddle, kGutter - 10));
+        p.drawText(QRect(6, y, m_gutter - 10, kLaneHeight), Qt::AlignVCenter | Qt::AlignLeft,
+                   p.fontMetrics().elidedText(text, Qt::ElideMiddle, m_gutter - 10));
     }
     p.setClipRect(area);
     // Incident bands behind the bars: pixel-merged per severity so a zoomed-out week costs a handful of fills, labels
@@ -222,7 +230,7 @@ void TimelineView::paintEvent(QPaintEvent *)
         for (const auto &band : m_layout->bands) {
             if (!m_axis.visible(band.t0, band.t1))
                 continue;
-            const double x0 = std::max(m_axis.toX(band.t0), double(kGutter));
+            const double x0 = std::max(m_axis.toX(band.t0), double(m_gutter));
             const double x1 = std::max(x0 + 2, std::min(m_axis.toX(band.t1), double(width())));
             if (!spans.empty() && spans.back().severity == band.severity && x0 <= spans.back().x1 + 1)
                 spans.back().x1 = std::max(spans.back().x1, x1);
@@ -236,9 +244,13 @@ void TimelineView::paintEvent(QPaintEvent *)
             c.setAlpha(34);
             p.fillRect(QRectF(span.x0, kAxisHeight, span.x1 - span.x0, height() - kAxisHeight), c);
         }
+        double labelEnd = -1;
         for (const auto &[span, id] : labels) {
             p.setPen(AlertTableModel::severityColor(span.severity));
             p.drawLine(QPointF(span.x0, kAxisHeight), QPointF(span.x0, height()));
+            if (span.x0 < labelEnd)
+                continue; // overlapping bands: the earlier label keeps its room
+            labelEnd = span.x0 + p.fontMetrics().horizontalAdvance(QStringLiteral("INC-%1").arg(id)) + 8;
             p.drawText(QRectF(span.x0 + 3, kAxisHeight + 1, span.x1 - span.x0 - 4, 14), Qt::AlignLeft | Qt::AlignTop, QStringLiteral("INC-%1").arg(id));
         }
     }
@@ -252,7 +264,7 @@ void TimelineView::paintEvent(QPaintEvent *)
                 continue;
             if (bar.t0 > m_axis.to)
                 break;
-            const double x0 = std::max(m_axis.toX(bar.t0), double(kGutter) - 2);
+            const double x0 = std::max(m_axis.toX(bar.t0), double(m_gutter) - 2);
             const double x1 = std::max(x0 + 2, std::min(m_axis.toX(bar.t1), double(width() + 2)));
             if (x1 <= lastX1 + 0.5)
                 continue;
@@ -313,7 +325,7 @@ void TimelineView::mousePressEvent(QMouseEvent *event)
     m_pressPos = m_lastPos = event->pos();
     if (event->button() != Qt::LeftButton)
         return;
-    if (event->pos().x() < kGutter) {
+    if (event->pos().x() < m_gutter) {
         const int lane = laneAt(event->pos().y());
         if (lane >= 0 && m_layout->lanes[std::size_t(lane)].header)
             toggleGroup(QString::fromStdString(m_layout->lanes[std::size_t(lane)].label));
@@ -373,7 +385,7 @@ void TimelineView::mouseReleaseEvent(QMouseEvent *event)
         update();
     }
     m_dragging = false;
-    if (click && event->button() == Qt::LeftButton && event->pos().x() >= kGutter) {
+    if (click && event->button() == Qt::LeftButton && event->pos().x() >= m_gutter) {
         if (const auto *bar = barAt(event->pos())) {
             Q_EMIT alertActivated(bar->alertId);
         } else if (m_layout) {

@@ -33,7 +33,9 @@ public:
     void setFollowNow(bool follow);
     std::shared_ptr<const TimelineLayout> layoutData() const { return m_layout; }
 
-    static constexpr int kGutter = 180;
+    static constexpr int kGutter = 180; // default label gutter
+    void setGutter(int pixels);
+    void setDefaultSpan(std::int64_t nanoseconds) { m_defaultSpan = nanoseconds; }
     static constexpr int kAxisHeight = 26;
     static constexpr int kLaneHeight = 22;
 
@@ -70,6 +72,8 @@ private:
     std::string m_filter;
     std::int64_t m_now = 0;
     bool m_follow = true;
+    int m_gutter = kGutter;
+    std::int64_t m_defaultSpan = 2 * 3600'000'000'000LL;
     int m_firstLane = 0;
     QPoint m_pressPos;
     QPoint m_lastPos;
