@@ -24,6 +24,10 @@
 #include "models/feed_table_model.h"
 #include "views/feeds/feed_config_dialog.h"
 #include "views/feeds/feeds_view.h"
+#include "views/alerts/alerts_view.h"
+#include "wall/wall_window.h"
+#include "models/alert_table_model.h"
+#include <QSortFilterProxyModel>
 
 #include <QLabel>
 #include <QTableWidget>
@@ -212,6 +216,57 @@ private Q_SLOTS:
         QVERIFY(good.validate().isEmpty());
         QCOMPARE(good.config().feeds.size(), std::size_t(1));
         feeds.stopAll();
+    }
+
+    void wallModeRotatesAndFlagsStaleData()
+    {
+        Ui::SnapshotHub hub(*m_engine);
+        Ui::WallWindow wall(hub, 5);
+        wall.resize(1920, 1080);
+        wall.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&wall));
+        QCOMPARE(wall.pageCount(), 3);
+        QVERIFY(wall.primaryPixelSize() >= 28);
+        for (int page = 0; page < wall.pageCount(); ++page) {
+            wall.showPage(page);
+            QCOMPARE(wall.currentPage(), page);
+            QVERIFY(wall.grab().toImage().save(m_dir.filePath(QStringLiteral("wall-%1.png").arg(page))));
+        }
+        QVERIFY(!wall.staleBannerVisible());
+        m_engine->setFeedState("kafka:test", Engine::FeedState::Down, "all brokers down");
+        m_engine->publishNow();
+        hub.pollNow();
+        QVERIFY(wall.staleBannerVisible());
+        m_engine->removeFeed("kafka:test");
+        m_engine->publishNow();
+        hub.pollNow();
+        QVERIFY(!wall.staleBannerVisible());
+    }
+
+    void alertsDockShowsIncidents()
+    {
+        Ui::SnapshotHub hub(*m_engine);
+        // Alerts from a webhook-like source join the engine's alert book and show up with their incident.
+        Engine::AlertInput in;
+        in.source = "alertmanager";
+        in.name = "PaymentErrors";
+        in.entity = "payment";
+        in.labels = {{"service", "payment"}, {"severity", "critical"}};
+        in.severity = Engine::AlertSeverity::Critical;
+        in.ts = m_engine->clock().now();
+        m_engine->ingestAlerts(std::span(&in, 1));
+        m_engine->publishNow();
+        hub.pollNow();
+        Ui::AlertsView view(hub);
+        QAbstractItemModelTester alertTester(view.alertModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester incidentTester(view.incidentModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        view.setFilterText(QStringLiteral("PaymentErrors"));
+        QCOMPARE(view.alertProxy()->rowCount(), 1);
+        const qlonglong id = view.alertProxy()->index(0, 0).data(Ui::AlertTableModel::IdRole).toLongLong();
+        QVERIFY(m_engine->acknowledgeAlert(id, "test-operator", "looking into it").has_value());
+        QCOMPARE(m_engine->alert(id)->state, Engine::AlertState::Acknowledged);
+        QCOMPARE(m_engine->alert(id)->history.back().who, std::string("test-operator"));
+        QVERIFY(view.incidentModel()->rowCount() >= 1);
     }
 
     void cleanupTestCase() { m_engine.reset(); }
