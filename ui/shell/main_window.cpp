@@ -73,6 +73,27 @@ void MainWindow::buildViews(const ViewRegistry &registry, Engine::FeedManager *f
         }
         m_views.emplace_back(descriptor.id, widget);
     }
+    // Views that open things in other views talk through signal and slot names only (no view knows another's type):
+    // the timeline's clicks open the alert or incident in the Incidents and alerts dock.
+    QWidget *timeline = view(QStringLiteral("timeline"));
+    QWidget *alerts = view(QStringLiteral("alerts"));
+    if (timeline && alerts) {
+        auto raise = [alerts] {
+            if (auto *dock = qobject_cast<QDockWidget *>(alerts->parentWidget()))
+                dock->raise();
+        };
+        connect(timeline, SIGNAL(alertActivated(qint64)), alerts, SLOT(selectAlert(qint64)));
+        connect(timeline, SIGNAL(incidentActivated(qint64)), alerts, SLOT(selectIncident(qint64)));
+        connect(timeline, SIGNAL(alertActivated(qint64)), this, SLOT(raiseAlertsDock()));
+        connect(timeline, SIGNAL(incidentActivated(qint64)), this, SLOT(raiseAlertsDock()));
+        m_raiseAlerts = raise;
+    }
+}
+
+void MainWindow::raiseAlertsDock()
+{
+    if (m_raiseAlerts)
+        m_raiseAlerts();
 }
 
 void MainWindow::buildMenus()

@@ -2,6 +2,8 @@
 
 #include <QMainWindow>
 
+#include <functional>
+
 #include "runtime/engine_snapshot.h"
 #include "shell/view_registry.h"
 
@@ -23,6 +25,9 @@ public:
     // Restores the saved layout; returns false when there is none (the default layout then applies on first show).
     bool restoreLayout();
 
+private Q_SLOTS:
+    void raiseAlertsDock();
+
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
@@ -41,6 +46,7 @@ private:
     std::vector<std::pair<QString, QWidget *>> m_views;
     bool m_layoutRestored = false;
     bool m_shown = false;
+    std::function<void()> m_raiseAlerts;
 };
 
 } // namespace Nocturne::Ui

@@ -182,6 +182,33 @@ void AlertsView::incidentSelected()
     m_why->setHtml(html + QStringLiteral("</ul>"));
 }
 
+void AlertsView::selectIncident(qint64 incidentId)
+{
+    for (int r = 0; r < m_incidentProxy->rowCount(); ++r) {
+        if (m_incidentProxy->index(r, 0).data(IncidentTableModel::IdRole).toLongLong() == incidentId) {
+            m_incidentTable->selectRow(r);
+            m_incidentTable->scrollTo(m_incidentProxy->index(r, 0));
+            return;
+        }
+    }
+}
+
+void AlertsView::selectAlert(qint64 alertId)
+{
+    const auto alert = m_hub.engine().alert(alertId);
+    if (!alert)
+        return;
+    if (alert->incidentId)
+        selectIncident(alert->incidentId);
+    for (int r = 0; r < m_alertProxy->rowCount(); ++r) {
+        if (m_alertProxy->index(r, 0).data(AlertTableModel::IdRole).toLongLong() == alertId) {
+            m_alertTable->selectRow(r);
+            m_alertTable->scrollTo(m_alertProxy->index(r, 0));
+            return;
+        }
+    }
+}
+
 void AlertsView::showAlertMenu(const QPoint &pos)
 {
     const QModelIndex index = m_alertTable->indexAt(pos);

@@ -32,6 +32,11 @@ public:
     // The person recorded on actions: $NOCTURNE_USER, else the login name.
     static QString operatorName();
 
+public Q_SLOTS:
+    // Opened from elsewhere (the timeline): shows the alert's incident and selects the alert.
+    void selectAlert(qint64 alertId);
+    void selectIncident(qint64 incidentId);
+
 private:
     void applySnapshot(const Engine::SnapshotPtr &snapshot);
     void showAlertMenu(const QPoint &pos);
