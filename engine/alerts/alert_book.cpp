@@ -120,6 +120,62 @@ AlertBook::AlertBook(Options options)
 {
 }
 
+AlertBook::State AlertBook::state() const
+{
+    State out;
+    out.alerts = m_alerts;
+    out.incidents = m_incidents;
+    out.silences = m_silences;
+    out.affinity.assign(m_affinity.begin(), m_affinity.end());
+    return out;
+}
+
+Status AlertBook::restore(State state, Timestamp keepAfter)
+{
+    // Ids are positions: keep them dense by sorting; expired items keep their slot as an empty shell so that ids
+    // referenced from history stay valid, but they no longer count or show.
+    std::sort(state.alerts.begin(), state.alerts.end(), [](const Alert &a, const Alert &b) { return a.id < b.id; });
+    std::sort(state.incidents.begin(), state.incidents.end(), [](const Incident &a, const Incident &b) { return a.id < b.id; });
+    for (std::size_t i = 0; i < state.alerts.size(); ++i) {
+        if (state.alerts[i].id != std::int64_t(i) + 1)
+            return makeError(ErrorCode::InvalidArgument, "saved alert ids are not dense (gap at " + std::to_string(i + 1) + ")");
+    }
+    for (std::size_t i = 0; i < state.incidents.size(); ++i) {
+        if (state.incidents[i].id != std::int64_t(i) + 1)
+            return makeError(ErrorCode::InvalidArgument, "saved incident ids are not dense (gap at " + std::to_string(i + 1) + ")");
+    }
+    for (Silence &s : state.silences) {
+        auto matchers = parseSelector(s.matchersText);
+        if (!matchers)
+            return makeError(ErrorCode::InvalidArgument, "saved silence " + std::to_string(s.id) + ": " + matchers.error().message);
+        s.matchers = std::move(*matchers);
+    }
+    for (Alert &a : state.alerts) {
+        if (!a.active() && a.endsAt < keepAfter) {
+            a.history.clear();
+            a.annotations.clear();
+        }
+    }
+    for (Incident &i : state.incidents) {
+        if (!i.open() && i.end < keepAfter) {
+            i.alerts.clear(); // an empty incident is not listed
+            i.explanations.clear();
+        }
+    }
+    m_alerts = std::move(state.alerts);
+    m_incidents = std::move(state.incidents);
+    m_silences = std::move(state.silences);
+    m_affinity.clear();
+    for (auto &[pair, value] : state.affinity)
+        m_affinity[pair] = value;
+    m_byFingerprint.clear();
+    for (const Alert &a : m_alerts) {
+        m_byFingerprint[a.fingerprint] = a.id; // the newest alert of a fingerprint wins
+        m_now = std::max(m_now, a.lastSeen);
+    }
+    return {};
+}
+
 const Alert *AlertBook::alert(std::int64_t id) const
 {
     return id >= 1 && id <= std::int64_t(m_alerts.size()) ? &m_alerts[std::size_t(id - 1)] : nullptr;

@@ -150,6 +150,18 @@ public:
     Result<std::int64_t> splitIncident(std::int64_t incident, const std::vector<std::int64_t> &alerts, const std::string &who, Timestamp now);
     Status moveAlert(std::int64_t alert, std::int64_t toIncident, const std::string &who, Timestamp now);
 
+    // Everything the book knows, for persistence; restore() replaces the book's contents with a saved state (ids,
+    // fingerprints of active alerts, silences re-parsed, learnt affinities). Alerts resolved and incidents closed
+    // before `keepAfter` are dropped (retention).
+    struct State {
+        std::vector<Alert> alerts;
+        std::vector<Incident> incidents;
+        std::vector<Silence> silences;
+        std::vector<std::pair<std::pair<std::string, std::string>, double>> affinity;
+    };
+    State state() const;
+    Status restore(State state, Timestamp keepAfter = INT64_MIN);
+
     const Alert *alert(std::int64_t id) const;
     const Incident *incident(std::int64_t id) const;
     const std::vector<Alert> &alerts() const { return m_alerts; }

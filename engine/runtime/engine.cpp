@@ -47,6 +47,15 @@ Engine::Engine(Options options)
     if (m_eventStore) {
         if (auto saved = m_eventStore->loadTemplates(); saved && !saved->empty())
             m_logAnalyzer.importTemplates(*saved);
+        // Alerts, incidents, silences and learnt groupings survive restarts (retention: a year of detail).
+        if (auto book = m_eventStore->loadAlerts(); !book)
+            setFeedState("storage:alerts", FeedState::Degraded, book.error().toString());
+        else if (!book->alerts.empty() || !book->silences.empty()) {
+            std::lock_guard lock(m_alertMutex);
+            if (auto restored = m_alertBook.restore(std::move(*book), m_wallClock.now() - m_options.alertRetention); !restored)
+                setFeedState("storage:alerts", FeedState::Degraded, restored.error().toString());
+            m_savedAlertsVersion = ++m_alertsVersion;
+        }
     }
     publishNow();
     m_publisher = std::jthread([this](std::stop_token stop) { publisherLoop(stop); });
@@ -70,7 +79,30 @@ Status Engine::saveState()
         std::lock_guard lock(m_logMutex);
         templates = m_logAnalyzer.exportTemplates();
     }
-    return m_eventStore->saveTemplates(templates);
+    if (auto s = m_eventStore->saveTemplates(templates); !s)
+        return s;
+    return persistAlerts();
+}
+
+Status Engine::persistAlerts()
+{
+    if (!m_eventStore)
+        return {};
+    AlertBook::State state;
+    std::uint64_t version = 0;
+    {
+        std::lock_guard lock(m_alertMutex);
+        if (m_alertsVersion == m_savedAlertsVersion)
+            return {};
+        state = m_alertBook.state();
+        version = m_alertsVersion;
+    }
+    auto saved = m_eventStore->saveAlerts(state, m_wallClock.now() - m_options.alertRetention);
+    if (saved) {
+        std::lock_guard lock(m_alertMutex);
+        m_savedAlertsVersion = std::max(m_savedAlertsVersion, version);
+    }
+    return saved;
 }
 
 Status Engine::loadScenario(Scenario scenario)
@@ -558,6 +590,12 @@ void Engine::publisherLoop(std::stop_token stop)
         if (stop.stop_requested())
             break;
         publishNow();
+        const Timestamp now = m_wallClock.now();
+        if (m_eventStore && now - m_lastAlertSaveWall >= m_options.alertSaveInterval) {
+            m_lastAlertSaveWall = now;
+            if (auto saved = persistAlerts(); !saved)
+                setFeedState("storage:alerts", FeedState::Degraded, saved.error().toString());
+        }
     }
 }
 

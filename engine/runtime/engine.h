@@ -43,6 +43,8 @@ public:
         std::string eventDatabase; // empty: no persistent event store
         bool detection = true;     // run the streaming detectors and build anomaly events
         DetectionService::Options detector;
+        Duration alertRetention = 365 * kDay; // resolved alerts keep their history this long
+        Duration alertSaveInterval = 30 * kSecond;
     };
 
     Engine();
@@ -63,8 +65,10 @@ public:
     };
     Status startReplay(ReplayOptions options);
     void stop();
-    // Persists what must survive a restart (log template ids); also done by the destructor.
+    // Persists what must survive a restart (log template ids, the alert book); also done by the destructor.
     Status saveState();
+    // Writes the alert book if it changed since the last save (the publisher does this every alertSaveInterval).
+    Status persistAlerts();
     // Blocks until the replay reaches its end (duration > 0) or stop() is called.
     void waitForReplay();
     bool replayFinished() const;
@@ -169,6 +173,8 @@ private:
     AlertBook m_alertBook;                           // guarded by m_alertMutex
     std::unique_ptr<TopologyDistance> m_topology;    // set with the scenario; read under m_alertMutex
     std::uint64_t m_alertsVersion = 0;               // guarded by m_alertMutex; bumps on every change
+    std::uint64_t m_savedAlertsVersion = 0;          // guarded by m_alertMutex
+    Timestamp m_lastAlertSaveWall = 0;               // publisher thread only
     std::atomic<std::uint64_t> m_detectorNanos{0}, m_detectorSamples{0};
     std::atomic<std::uint64_t> m_publishCount{0};
     std::atomic<std::uint64_t> m_publishNanosTotal{0};

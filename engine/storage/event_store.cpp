@@ -57,6 +57,20 @@ const char *eventStoreMigrationSql(int version)
         return "CREATE TABLE log_templates(source TEXT NOT NULL, id INTEGER NOT NULL, template TEXT NOT NULL,"
                " count INTEGER NOT NULL DEFAULT 0, first_seen INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL DEFAULT 0,"
                " PRIMARY KEY(source, id));";
+    case 4:
+        // v4: alerts with their history, incidents with their grouping reasons, silences and learnt affinities.
+        // Nested lists are length-prefixed strings ("5:hello3:abc"), see encodeList().
+        return "CREATE TABLE alerts(id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, source TEXT NOT NULL, name TEXT NOT NULL,"
+               " labels TEXT NOT NULL, annotations TEXT NOT NULL, severity INTEGER NOT NULL, state INTEGER NOT NULL,"
+               " entity TEXT NOT NULL, starts INTEGER NOT NULL, ends INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+               " occurrences INTEGER NOT NULL, incident INTEGER NOT NULL, history TEXT NOT NULL);"
+               "CREATE INDEX alerts_ends ON alerts(ends);"
+               "CREATE TABLE incidents(id INTEGER PRIMARY KEY, title TEXT NOT NULL, severity INTEGER NOT NULL, start INTEGER NOT NULL,"
+               " last_activity INTEGER NOT NULL, end INTEGER NOT NULL, sla INTEGER NOT NULL, acknowledged INTEGER NOT NULL,"
+               " alerts TEXT NOT NULL, entities TEXT NOT NULL, explanations TEXT NOT NULL);"
+               "CREATE TABLE silences(id INTEGER PRIMARY KEY, matchers TEXT NOT NULL, starts INTEGER NOT NULL, ends INTEGER NOT NULL,"
+               " created_by TEXT NOT NULL, comment TEXT NOT NULL, ticket TEXT NOT NULL, maintenance INTEGER NOT NULL);"
+               "CREATE TABLE alert_affinity(a TEXT NOT NULL, b TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY(a, b));";
     default: return nullptr;
     }
 }
@@ -320,6 +334,245 @@ Result<std::vector<LogAnalyzer::SavedTemplate>> EventStore::loadTemplates() cons
     if (rc != SQLITE_DONE)
         return tl::unexpected(sqliteError(m_readDb, "query templates", m_path));
     return out;
+}
+
+namespace {
+std::string encodeList(const std::vector<std::string> &items)
+{
+    std::string out;
+    for (const std::string &item : items)
+        out += std::to_string(item.size()) + ':' + item;
+    return out;
+}
+
+std::vector<std::string> decodeList(std::string_view text)
+{
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        const std::size_t colon = text.find(':');
+        if (colon == std::string_view::npos)
+            break;
+        std::size_t n = 0;
+        for (char c : text.substr(0, colon)) {
+            if (c < '0' || c > '9')
+                return out;
+            n = n * 10 + std::size_t(c - '0');
+        }
+        if (colon + 1 + n > text.size())
+            break;
+        out.emplace_back(text.substr(colon + 1, n));
+        text.remove_prefix(colon + 1 + n);
+    }
+    return out;
+}
+
+std::vector<std::string> flatten(const std::vector<std::pair<std::string, std::string>> &pairs)
+{
+    std::vector<std::string> out;
+    for (const auto &[k, v] : pairs) {
+        out.push_back(k);
+        out.push_back(v);
+    }
+    return out;
+}
+
+void bindText(sqlite3_stmt *stmt, int index, const std::string &text)
+{
+    sqlite3_bind_text(stmt, index, text.data(), int(text.size()), SQLITE_TRANSIENT);
+}
+} // namespace
+
+Status EventStore::saveAlerts(const AlertBook::State &state, Timestamp keepAfter)
+{
+    std::promise<Status> done;
+    auto result = done.get_future();
+    {
+        std::lock_guard lock(m_queueMutex);
+        m_tasks.push_back([this, &state, keepAfter, &done](sqlite3 *db) {
+            auto run = [&]() -> Status {
+                if (auto s = exec(db, "BEGIN;", m_path); !s)
+                    return s;
+                auto fail = [&](const char *what) -> Status {
+                    Error error = sqliteError(db, what, m_path);
+                    (void)exec(db, "ROLLBACK", m_path);
+                    return tl::unexpected(error);
+                };
+                Statement alert, incident, silence, affinity;
+                if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO alerts VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &alert.stmt, nullptr) != SQLITE_OK
+                    || sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO incidents VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1, &incident.stmt, nullptr) != SQLITE_OK
+                    || sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO silences VALUES(?,?,?,?,?,?,?,?)", -1, &silence.stmt, nullptr) != SQLITE_OK
+                    || sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO alert_affinity VALUES(?,?,?)", -1, &affinity.stmt, nullptr) != SQLITE_OK)
+                    return fail("prepare alert statements");
+                for (const Alert &a : state.alerts) {
+                    std::vector<std::pair<std::string, std::string>> labels;
+                    for (const Label &l : a.labels)
+                        labels.emplace_back(l.name, l.value);
+                    std::vector<std::string> history;
+                    for (const AlertChange &h : a.history) {
+                        history.push_back(encodeList({std::to_string(h.ts), std::to_string(int(h.from)), std::to_string(int(h.to)), h.who, h.comment}));
+                    }
+                    sqlite3_bind_int64(alert.stmt, 1, a.id);
+                    bindText(alert.stmt, 2, a.fingerprint);
+                    bindText(alert.stmt, 3, a.source);
+                    bindText(alert.stmt, 4, a.name);
+                    bindText(alert.stmt, 5, encodeList(flatten(labels)));
+                    bindText(alert.stmt, 6, encodeList(flatten(a.annotations)));
+                    sqlite3_bind_int(alert.stmt, 7, int(a.severity));
+                    sqlite3_bind_int(alert.stmt, 8, int(a.state));
+                    bindText(alert.stmt, 9, a.entity);
+                    sqlite3_bind_int64(alert.stmt, 10, a.startsAt);
+                    sqlite3_bind_int64(alert.stmt, 11, a.endsAt);
+                    sqlite3_bind_int64(alert.stmt, 12, a.lastSeen);
+                    sqlite3_bind_int64(alert.stmt, 13, a.occurrences);
+                    sqlite3_bind_int64(alert.stmt, 14, a.incidentId);
+                    bindText(alert.stmt, 15, encodeList(history));
+                    if (sqlite3_step(alert.stmt) != SQLITE_DONE)
+                        return fail("save alert");
+                    sqlite3_reset(alert.stmt);
+                }
+                for (const Incident &i : state.incidents) {
+                    std::vector<std::string> ids;
+                    for (std::int64_t id : i.alerts)
+                        ids.push_back(std::to_string(id));
+                    sqlite3_bind_int64(incident.stmt, 1, i.id);
+                    bindText(incident.stmt, 2, i.title);
+                    sqlite3_bind_int(incident.stmt, 3, int(i.severity));
+                    sqlite3_bind_int64(incident.stmt, 4, i.start);
+                    sqlite3_bind_int64(incident.stmt, 5, i.lastActivity);
+                    sqlite3_bind_int64(incident.stmt, 6, i.end);
+                    sqlite3_bind_int64(incident.stmt, 7, i.slaDeadline);
+                    sqlite3_bind_int(incident.stmt, 8, i.acknowledged);
+                    bindText(incident.stmt, 9, encodeList(ids));
+                    bindText(incident.stmt, 10, encodeList(std::vector<std::string>(i.entities.begin(), i.entities.end())));
+                    bindText(incident.stmt, 11, encodeList(i.explanations));
+                    if (sqlite3_step(incident.stmt) != SQLITE_DONE)
+                        return fail("save incident");
+                    sqlite3_reset(incident.stmt);
+                }
+                for (const Silence &x : state.silences) {
+                    sqlite3_bind_int64(silence.stmt, 1, x.id);
+                    bindText(silence.stmt, 2, x.matchersText);
+                    sqlite3_bind_int64(silence.stmt, 3, x.startsAt);
+                    sqlite3_bind_int64(silence.stmt, 4, x.endsAt);
+                    bindText(silence.stmt, 5, x.createdBy);
+                    bindText(silence.stmt, 6, x.comment);
+                    bindText(silence.stmt, 7, x.ticket);
+                    sqlite3_bind_int(silence.stmt, 8, x.maintenance);
+                    if (sqlite3_step(silence.stmt) != SQLITE_DONE)
+                        return fail("save silence");
+                    sqlite3_reset(silence.stmt);
+                }
+                for (const auto &[pair, value] : state.affinity) {
+                    bindText(affinity.stmt, 1, pair.first);
+                    bindText(affinity.stmt, 2, pair.second);
+                    sqlite3_bind_double(affinity.stmt, 3, value);
+                    if (sqlite3_step(affinity.stmt) != SQLITE_DONE)
+                        return fail("save affinity");
+                    sqlite3_reset(affinity.stmt);
+                }
+                // Retention: what ended before keepAfter loses its details (ids stay dense for references).
+                Statement expire;
+                if (sqlite3_prepare_v2(db, "UPDATE alerts SET history='', annotations='' WHERE state=2 AND ends<?", -1, &expire.stmt, nullptr) != SQLITE_OK)
+                    return fail("prepare retention");
+                sqlite3_bind_int64(expire.stmt, 1, keepAfter);
+                if (sqlite3_step(expire.stmt) != SQLITE_DONE)
+                    return fail("apply retention");
+                return exec(db, "COMMIT", m_path);
+            };
+            done.set_value(run());
+        });
+    }
+    m_queueChanged.notify_all();
+    return result.get();
+}
+
+Result<AlertBook::State> EventStore::loadAlerts() const
+{
+    std::lock_guard lock(m_readMutex);
+    AlertBook::State state;
+    auto query = [&](const char *sql, const std::function<void(sqlite3_stmt *)> &row) -> Status {
+        Statement stmt;
+        if (sqlite3_prepare_v2(m_readDb, sql, -1, &stmt.stmt, nullptr) != SQLITE_OK)
+            return tl::unexpected(sqliteError(m_readDb, "prepare alert query", m_path));
+        int rc;
+        while ((rc = sqlite3_step(stmt.stmt)) == SQLITE_ROW)
+            row(stmt.stmt);
+        if (rc != SQLITE_DONE)
+            return tl::unexpected(sqliteError(m_readDb, "query alerts", m_path));
+        return {};
+    };
+    auto pairs = [](const std::string &text) {
+        std::vector<std::pair<std::string, std::string>> out;
+        const auto flat = decodeList(text);
+        for (std::size_t i = 0; i + 1 < flat.size(); i += 2)
+            out.emplace_back(flat[i], flat[i + 1]);
+        return out;
+    };
+    if (auto s = query("SELECT * FROM alerts ORDER BY id", [&](sqlite3_stmt *st) {
+            Alert a;
+            a.id = sqlite3_column_int64(st, 0);
+            a.fingerprint = columnText(st, 1);
+            a.source = columnText(st, 2);
+            a.name = columnText(st, 3);
+            for (auto &[k, v] : pairs(columnText(st, 4)))
+                a.labels.push_back({k, v});
+            a.annotations = pairs(columnText(st, 5));
+            a.severity = AlertSeverity(std::clamp(sqlite3_column_int(st, 6), 0, 4));
+            a.state = AlertState(std::clamp(sqlite3_column_int(st, 7), 0, 4));
+            a.entity = columnText(st, 8);
+            a.startsAt = sqlite3_column_int64(st, 9);
+            a.endsAt = sqlite3_column_int64(st, 10);
+            a.lastSeen = sqlite3_column_int64(st, 11);
+            a.occurrences = std::uint32_t(sqlite3_column_int64(st, 12));
+            a.incidentId = sqlite3_column_int64(st, 13);
+            for (const std::string &h : decodeList(columnText(st, 14))) {
+                const auto f = decodeList(h);
+                if (f.size() == 5)
+                    a.history.push_back({std::stoll(f[0]), AlertState(std::stoi(f[1])), AlertState(std::stoi(f[2])), f[3], f[4]});
+            }
+            state.alerts.push_back(std::move(a));
+        });
+        !s)
+        return tl::unexpected(s.error());
+    if (auto s = query("SELECT * FROM incidents ORDER BY id", [&](sqlite3_stmt *st) {
+            Incident i;
+            i.id = sqlite3_column_int64(st, 0);
+            i.title = columnText(st, 1);
+            i.severity = AlertSeverity(std::clamp(sqlite3_column_int(st, 2), 0, 4));
+            i.start = sqlite3_column_int64(st, 3);
+            i.lastActivity = sqlite3_column_int64(st, 4);
+            i.end = sqlite3_column_int64(st, 5);
+            i.slaDeadline = sqlite3_column_int64(st, 6);
+            i.acknowledged = sqlite3_column_int(st, 7) != 0;
+            for (const std::string &id : decodeList(columnText(st, 8)))
+                i.alerts.push_back(std::stoll(id));
+            for (const std::string &e : decodeList(columnText(st, 9)))
+                i.entities.insert(e);
+            i.explanations = decodeList(columnText(st, 10));
+            state.incidents.push_back(std::move(i));
+        });
+        !s)
+        return tl::unexpected(s.error());
+    if (auto s = query("SELECT * FROM silences ORDER BY id", [&](sqlite3_stmt *st) {
+            Silence x;
+            x.id = sqlite3_column_int64(st, 0);
+            x.matchersText = columnText(st, 1);
+            x.startsAt = sqlite3_column_int64(st, 2);
+            x.endsAt = sqlite3_column_int64(st, 3);
+            x.createdBy = columnText(st, 4);
+            x.comment = columnText(st, 5);
+            x.ticket = columnText(st, 6);
+            x.maintenance = sqlite3_column_int(st, 7) != 0;
+            state.silences.push_back(std::move(x));
+        });
+        !s)
+        return tl::unexpected(s.error());
+    if (auto s = query("SELECT a, b, value FROM alert_affinity", [&](sqlite3_stmt *st) {
+            state.affinity.push_back({{columnText(st, 0), columnText(st, 1)}, sqlite3_column_double(st, 2)});
+        });
+        !s)
+        return tl::unexpected(s.error());
+    return state;
 }
 
 Result<std::int64_t> EventStore::count() const

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "alerts/alert_book.h"
 #include "logs/log_analyzer.h"
 #include "model/records.h"
 
@@ -25,7 +26,7 @@ namespace Nocturne::Engine {
 class EventStore
 {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     struct Query {
         Timestamp from = 0;
@@ -56,6 +57,10 @@ public:
     Status saveTemplates(const std::vector<LogAnalyzer::SavedTemplate> &templates);
     Result<std::vector<LogAnalyzer::SavedTemplate>> loadTemplates() const;
     Result<std::int64_t> count() const;
+    // The alert book (alerts with history, incidents, silences, learnt affinities): saved in one transaction,
+    // loaded back on start. Alerts resolved before `keepAfter` keep their row but lose history and annotations.
+    Status saveAlerts(const AlertBook::State &state, Timestamp keepAfter);
+    Result<AlertBook::State> loadAlerts() const;
     int schemaVersion() const { return m_schemaVersion; }
     const std::string &path() const { return m_path; }
 

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "storage/event_store.h"
+#include "runtime/engine.h"
 
 using namespace Nocturne::Engine;
 
@@ -163,6 +164,57 @@ private Q_SLOTS:
         QCOMPARE(loaded->size(), std::size_t(2));
         QCOMPARE(QString::fromStdString((*loaded)[1].text), QStringLiteral("Lock wait timeout <*>"));
         QCOMPARE((*loaded)[1].count, std::uint64_t(3));
+    }
+
+    // The alert book survives a restart: alerts with their history, incidents with their reasons, silences, learnt
+    // affinities; the engine restores it on start.
+    void alertBookRoundTrip()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("alerts.db")).toStdString();
+        constexpr Timestamp t0 = 1'700'000'000 * kSecond;
+        {
+            Engine engine(Engine::Options{.eventDatabase = path, .detection = false});
+            AlertInput in;
+            in.source = "alertmanager";
+            in.name = "HighErrors";
+            in.entity = "payment";
+            in.labels = {{"service", "payment"}, {"weird", "a:b\n\"quoted\"\x1f"}};
+            in.annotations = {{"summary", "5xx above 2%"}, {"runbook_url", "https://runbooks/payment"}};
+            in.severity = AlertSeverity::Critical;
+            in.ts = t0;
+            engine.ingestAlerts(std::span(&in, 1));
+            QVERIFY(engine.acknowledgeAlert(1, "ann", "on it").has_value());
+            QVERIFY(engine.addSilence("{service=\"cart\"}", kHour, "ann", "deploy window", "CHG-1").has_value());
+        } // destructor saves
+        Engine restarted(Engine::Options{.eventDatabase = path, .detection = false});
+        const auto alert = restarted.alert(1);
+        QVERIFY(alert.has_value());
+        QCOMPARE(alert->name, std::string("HighErrors"));
+        QCOMPARE(alert->state, AlertState::Acknowledged);
+        QCOMPARE(alert->history.back().who, std::string("ann"));
+        QCOMPARE(alert->history.back().comment, std::string("on it"));
+        QCOMPARE(alert->annotations.size(), std::size_t(2));
+        bool weird = false;
+        for (const Label &l : alert->labels)
+            weird = weird || l.value == "a:b\n\"quoted\"\x1f";
+        QVERIFY(weird);
+        QVERIFY(alert->incidentId != 0);
+        QVERIFY(restarted.incident(alert->incidentId).has_value());
+        QCOMPARE(restarted.incident(alert->incidentId)->explanations.size(), std::size_t(1));
+        auto preview = restarted.previewSilence("{service=\"payment\"}");
+        QVERIFY(preview.has_value());
+        QCOMPARE(preview->size(), std::size_t(1));
+        // A re-notification after the restart is de-duplicated onto the restored alert.
+        AlertInput again;
+        again.source = "alertmanager";
+        again.name = "HighErrors";
+        again.entity = "payment";
+        again.labels = {{"service", "payment"}, {"weird", "a:b\n\"quoted\"\x1f"}};
+        again.ts = t0 + kMinute;
+        restarted.ingestAlerts(std::span(&again, 1));
+        QCOMPARE(restarted.alert(1)->occurrences, 2u);
+        QVERIFY(!restarted.alert(2).has_value());
     }
 
     void refusesNewerSchema()
