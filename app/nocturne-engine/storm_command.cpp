@@ -201,7 +201,7 @@ int runStorm(const QStringList &args)
                 std::printf("    · … %zu more\n", incident.explanations.size() - 4);
         }
     }
-    const std::size_t alerts = book.alerts().size();
+    const std::size_t alerts = std::size_t(book.totalAlerts());
     std::size_t faultAlerts = 0;
     for (const auto &[id, f] : truth)
         faultAlerts += f >= 0;

@@ -123,7 +123,7 @@ AlertBook::AlertBook(Options options)
 AlertBook::State AlertBook::state() const
 {
     State out;
-    out.alerts = m_alerts;
+    out.alerts.assign(m_alerts.begin(), m_alerts.end());
     out.incidents = m_incidents;
     out.silences = m_silences;
     out.affinity.assign(m_affinity.begin(), m_affinity.end());
@@ -136,8 +136,9 @@ Status AlertBook::restore(State state, Timestamp keepAfter)
     // referenced from history stay valid, but they no longer count or show.
     std::sort(state.alerts.begin(), state.alerts.end(), [](const Alert &a, const Alert &b) { return a.id < b.id; });
     std::sort(state.incidents.begin(), state.incidents.end(), [](const Incident &a, const Incident &b) { return a.id < b.id; });
+    const std::int64_t firstId = state.alerts.empty() ? 1 : state.alerts.front().id;
     for (std::size_t i = 0; i < state.alerts.size(); ++i) {
-        if (state.alerts[i].id != std::int64_t(i) + 1)
+        if (state.alerts[i].id != firstId + std::int64_t(i))
             return makeError(ErrorCode::InvalidArgument, "saved alert ids are not dense (gap at " + std::to_string(i + 1) + ")");
     }
     for (std::size_t i = 0; i < state.incidents.size(); ++i) {
@@ -162,7 +163,8 @@ Status AlertBook::restore(State state, Timestamp keepAfter)
             i.explanations.clear();
         }
     }
-    m_alerts = std::move(state.alerts);
+    m_alerts.assign(std::make_move_iterator(state.alerts.begin()), std::make_move_iterator(state.alerts.end()));
+    m_firstAlertId = firstId;
     m_incidents = std::move(state.incidents);
     m_silences = std::move(state.silences);
     m_affinity.clear();
@@ -178,7 +180,7 @@ Status AlertBook::restore(State state, Timestamp keepAfter)
 
 const Alert *AlertBook::alert(std::int64_t id) const
 {
-    return id >= 1 && id <= std::int64_t(m_alerts.size()) ? &m_alerts[std::size_t(id - 1)] : nullptr;
+    return id >= m_firstAlertId && id < m_firstAlertId + std::int64_t(m_alerts.size()) ? &m_alerts[std::size_t(id - m_firstAlertId)] : nullptr;
 }
 
 const Incident *AlertBook::incident(std::int64_t id) const
@@ -276,7 +278,7 @@ std::int64_t AlertBook::ingest(const AlertInput &input)
         return 0; // resolve for an alert never seen firing
     }
     Alert alert;
-    alert.id = std::int64_t(m_alerts.size()) + 1;
+    alert.id = totalAlerts() + 1;
     alert.fingerprint = fingerprint;
     alert.source = input.source;
     alert.name = input.name;
@@ -360,6 +362,8 @@ void AlertBook::group(Alert &alert)
         Timestamp lastResolved = 0;
         const bool anyActive = std::any_of(incident.alerts.begin(), incident.alerts.end(), [&](std::int64_t id) {
             const Alert *a = this->alert(id);
+            if (!a)
+                return false;
             lastResolved = std::max(lastResolved, a->endsAt);
             return a->active();
         });
@@ -367,8 +371,8 @@ void AlertBook::group(Alert &alert)
             continue;
         // After the opening burst, only effects of the incident's origin join: the alert's entity must depend on it.
         if (m_dependencies && !alert.entity.empty() && t - incident.start > m_options.openingBurst) {
-            const Alert &origin = m_alerts[std::size_t(incident.alerts.front() - 1)];
-            if (!origin.entity.empty() && m_dependencies(alert.entity, origin.entity) < 0)
+            const Alert *origin = this->alert(incident.alerts.front());
+            if (origin && !origin->entity.empty() && m_dependencies(alert.entity, origin->entity) < 0)
                 continue;
         }
         const double time = 1.0 - std::clamp(double(t - incident.lastActivity) / double(m_options.groupWindow), 0.0, 1.0);
@@ -393,7 +397,10 @@ void AlertBook::group(Alert &alert)
         }
         const double topo = hops < 0 ? 0.0 : 1.0 - double(hops) / double(m_options.maxHops + 1);
         // Label similarity with the incident's first alert (Jaccard over name=value pairs, alertname excluded).
-        const Alert &first = m_alerts[std::size_t(incident.alerts.front() - 1)];
+        const Alert *firstPtr = this->alert(incident.alerts.front());
+        if (!firstPtr)
+            continue;
+        const Alert &first = *firstPtr;
         std::size_t shared = 0, total = 0;
         for (const Label &l : alert.labels) {
             if (l.name == "alertname")
@@ -456,10 +463,29 @@ void AlertBook::advance(Timestamp now)
     for (Incident &incident : m_incidents) {
         if (!incident.open())
             continue;
-        const bool allResolved = std::all_of(incident.alerts.begin(), incident.alerts.end(),
-                                             [&](std::int64_t id) { return !alert(id)->active(); });
+        const bool allResolved = std::all_of(incident.alerts.begin(), incident.alerts.end(), [&](std::int64_t id) {
+            const Alert *a = alert(id);
+            return !a || !a->active();
+        });
         if (allResolved && now - incident.lastActivity >= m_options.incidentQuiet)
             incident.end = now;
+    }
+    prune(now);
+}
+
+void AlertBook::prune(Timestamp now)
+{
+    // Oldest first: a resolved alert whose incident is closed (or that has none) leaves memory after the retention;
+    // an older alert still firing keeps everything after it in memory too (ids are positions).
+    while (!m_alerts.empty()) {
+        const Alert &a = m_alerts.front();
+        const Incident *incident = a.incidentId ? this->incident(a.incidentId) : nullptr;
+        if (a.active() || now - a.endsAt < m_options.memoryRetention || (incident && incident->open()))
+            break;
+        if (auto it = m_byFingerprint.find(a.fingerprint); it != m_byFingerprint.end() && it->second == a.id)
+            m_byFingerprint.erase(it);
+        m_alerts.pop_front();
+        ++m_firstAlertId;
     }
 }
 
@@ -593,7 +619,7 @@ Result<std::int64_t> AlertBook::splitIncident(std::int64_t id, const std::vector
     std::erase_if(old.alerts, [&](std::int64_t a) { return std::find(alerts.begin(), alerts.end(), a) != alerts.end(); });
     old.entities.clear();
     for (std::int64_t a : old.alerts) {
-        if (!alert(a)->entity.empty())
+        if (alert(a) && !alert(a)->entity.empty())
             old.entities.insert(alert(a)->entity);
     }
     for (std::int64_t a : alerts) {

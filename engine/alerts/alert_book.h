@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -115,6 +116,7 @@ public:
         double joinThreshold = 0.5;            // minimum score to join an incident instead of opening one
         int maxHops = 3;                       // topology distance beyond which entities are unrelated
         AlertSeverity minSeverityToOpen = AlertSeverity::Medium; // lower alerts only join existing incidents
+        Duration memoryRetention = kDay;       // resolved alerts of closed incidents stay in memory this long
     };
     // Hop distance between two entities on the topology (calls, runs-on, member-of, parts), -1 when unrelated.
     using Distance = std::function<int(const std::string &, const std::string &)>;
@@ -164,14 +166,18 @@ public:
 
     const Alert *alert(std::int64_t id) const;
     const Incident *incident(std::int64_t id) const;
-    const std::vector<Alert> &alerts() const { return m_alerts; }
+    // The alerts held in memory, oldest first (resolved alerts of closed incidents leave memory after
+    // Options::memoryRetention; the event store keeps them).
+    const std::deque<Alert> &alerts() const { return m_alerts; }
+    std::int64_t totalAlerts() const { return m_firstAlertId - 1 + std::int64_t(m_alerts.size()); }
     const std::vector<Incident> &incidents() const { return m_incidents; }
     const std::vector<Silence> &silences() const { return m_silences; }
     std::size_t openIncidents() const;
     double affinity(const std::string &a, const std::string &b) const;
 
 private:
-    Alert &alertRef(std::int64_t id) { return m_alerts[std::size_t(id - 1)]; }
+    Alert &alertRef(std::int64_t id) { return m_alerts[std::size_t(id - m_firstAlertId)]; }
+    void prune(Timestamp now);
     Incident &incidentRef(std::int64_t id) { return m_incidents[std::size_t(id - 1)]; }
     void setState(Alert &alert, AlertState to, const std::string &who, const std::string &comment, Timestamp ts);
     // Silenced / inhibited / firing, from silences and inhibition rules (acknowledged and resolved are kept).
@@ -184,7 +190,8 @@ private:
     Options m_options;
     Distance m_distance;
     Distance m_dependencies;
-    std::vector<Alert> m_alerts; // id = index + 1
+    std::deque<Alert> m_alerts; // id = index + m_firstAlertId
+    std::int64_t m_firstAlertId = 1;
     std::unordered_map<std::string, std::int64_t> m_byFingerprint;
     std::vector<Silence> m_silences;
     std::vector<InhibitRule> m_inhibitRules;

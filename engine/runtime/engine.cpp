@@ -567,7 +567,7 @@ SnapshotPtr Engine::publishNow()
             snapshot->incidents = std::move(incidents);
         }
         snapshot->alertsVersion = m_alertsVersion;
-        snapshot->alertTotal = m_alertBook.alerts().size();
+        snapshot->alertTotal = std::uint64_t(m_alertBook.totalAlerts());
     }
     snapshot->publishMillis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     if (const std::uint64_t n = m_detectorSamples.load())

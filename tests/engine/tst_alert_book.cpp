@@ -161,6 +161,27 @@ private Q_SLOTS:
         QVERIFY(!book.splitIncident(book.alert(a2)->incidentId, {999}, "bob", T0).has_value());
     }
 
+    // A wall runs for weeks: resolved alerts of closed incidents leave memory after the retention, ids stay stable.
+    void memoryIsBounded()
+    {
+        AlertBook::Options options;
+        options.memoryRetention = kHour;
+        AlertBook book(options);
+        for (int i = 0; i < 500; ++i) {
+            const Timestamp t = T0 + i * 10 * kMinute;
+            const auto id = book.ingest(fire("Blip" + std::to_string(i % 7), "e" + std::to_string(i % 13), t));
+            book.ingest(resolved(fire("Blip" + std::to_string(i % 7), "e" + std::to_string(i % 13), t), t + kMinute));
+            book.advance(t + 2 * kMinute);
+            QCOMPARE(book.alert(id)->id, id);
+        }
+        QCOMPARE(book.totalAlerts(), std::int64_t(500));
+        QVERIFY2(book.alerts().size() < 20, qPrintable(QString::number(book.alerts().size())));
+        QVERIFY(!book.alert(1)); // left memory
+        QVERIFY(!book.acknowledge(1, "ann", "gone", T0).has_value());
+        const auto next = book.ingest(fire("New", "x", T0 + 100 * kHour));
+        QCOMPARE(next, std::int64_t(501));
+    }
+
     void lifecycleNeedsAPerson()
     {
         AlertBook book;

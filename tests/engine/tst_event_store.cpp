@@ -170,11 +170,17 @@ private Q_SLOTS:
     // affinities; the engine restores it on start.
     void alertBookRoundTrip()
     {
+        auto options = [](const std::string &file) {
+            Engine::Options o;
+            o.eventDatabase = file;
+            o.detection = false;
+            return o;
+        };
         QTemporaryDir dir;
         const std::string path = dir.filePath(QStringLiteral("alerts.db")).toStdString();
         constexpr Timestamp t0 = 1'700'000'000 * kSecond;
         {
-            Engine engine(Engine::Options{.eventDatabase = path, .detection = false});
+            Engine engine(options(path));
             AlertInput in;
             in.source = "alertmanager";
             in.name = "HighErrors";
@@ -187,7 +193,7 @@ private Q_SLOTS:
             QVERIFY(engine.acknowledgeAlert(1, "ann", "on it").has_value());
             QVERIFY(engine.addSilence("{service=\"cart\"}", kHour, "ann", "deploy window", "CHG-1").has_value());
         } // destructor saves
-        Engine restarted(Engine::Options{.eventDatabase = path, .detection = false});
+        Engine restarted(options(path));
         const auto alert = restarted.alert(1);
         QVERIFY(alert.has_value());
         QCOMPARE(alert->name, std::string("HighErrors"));

@@ -92,6 +92,11 @@ private Q_SLOTS:
         QVERIFY(engine.events()->flush());
         const SnapshotPtr snap = engine.publishNow();
         QCOMPARE(snap->simTime, start + 45 * kMinute);
+        for (const auto &f : snap->feeds) {
+            if (f.name != "scenario:shop")
+                qWarning("unexpected feed %s %s %s", f.name.c_str(), feedStateName(f.state), f.lastError.c_str());
+        }
+        QCOMPARE(snap->feeds.size(), std::size_t(1));
         QCOMPARE(snap->feeds.front().state, FeedState::Finished);
         // 45 min at 10 s for every scenario series; the detectors add band series (lower, upper, score) beside them.
         const std::uint64_t sourceSeries = snap->feeds.front().samples / 270;
