@@ -2,15 +2,13 @@
 
 #include <QDir>
 #include <QStandardPaths>
-
 #include <sqlite3.h>
 
 namespace Nocturne::Engine {
 
 namespace {
 
-Error sqliteError(sqlite3 *db, const std::string &what, const std::string &path)
-{
+Error sqliteError(sqlite3 *db, const std::string &what, const std::string &path) {
     return Error{ErrorCode::DatabaseError, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"), path};
 }
 
@@ -20,8 +18,7 @@ struct Statement {
     ~Statement() { sqlite3_finalize(stmt); }
 };
 
-Status exec(sqlite3 *db, const char *sql, const std::string &path)
-{
+Status exec(sqlite3 *db, const char *sql, const std::string &path) {
     char *message = nullptr;
     if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
         std::string text = message ? message : "unknown error";
@@ -31,16 +28,14 @@ Status exec(sqlite3 *db, const char *sql, const std::string &path)
     return {};
 }
 
-std::string columnText(sqlite3_stmt *stmt, int column)
-{
+std::string columnText(sqlite3_stmt *stmt, int column) {
     const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(stmt, column));
     return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column))) : std::string();
 }
 
 } // namespace
 
-const char *eventStoreMigrationSql(int version)
-{
+const char *eventStoreMigrationSql(int version) {
     switch (version) {
     case 1:
         return "CREATE TABLE events(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL,"
@@ -55,33 +50,37 @@ const char *eventStoreMigrationSql(int version)
     case 3:
         // v3: mined log templates, so their ids are stable across restarts.
         return "CREATE TABLE log_templates(source TEXT NOT NULL, id INTEGER NOT NULL, template TEXT NOT NULL,"
-               " count INTEGER NOT NULL DEFAULT 0, first_seen INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL DEFAULT 0,"
+               " count INTEGER NOT NULL DEFAULT 0, first_seen INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL "
+               "DEFAULT 0,"
                " PRIMARY KEY(source, id));";
     case 4:
         // v4: alerts with their history, incidents with their grouping reasons, silences and learnt affinities.
         // Nested lists are length-prefixed strings ("5:hello3:abc"), see encodeList().
-        return "CREATE TABLE alerts(id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, source TEXT NOT NULL, name TEXT NOT NULL,"
+        return "CREATE TABLE alerts(id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, source TEXT NOT NULL, name TEXT "
+               "NOT NULL,"
                " labels TEXT NOT NULL, annotations TEXT NOT NULL, severity INTEGER NOT NULL, state INTEGER NOT NULL,"
                " entity TEXT NOT NULL, starts INTEGER NOT NULL, ends INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
                " occurrences INTEGER NOT NULL, incident INTEGER NOT NULL, history TEXT NOT NULL);"
                "CREATE INDEX alerts_ends ON alerts(ends);"
-               "CREATE TABLE incidents(id INTEGER PRIMARY KEY, title TEXT NOT NULL, severity INTEGER NOT NULL, start INTEGER NOT NULL,"
-               " last_activity INTEGER NOT NULL, end INTEGER NOT NULL, sla INTEGER NOT NULL, acknowledged INTEGER NOT NULL,"
+               "CREATE TABLE incidents(id INTEGER PRIMARY KEY, title TEXT NOT NULL, severity INTEGER NOT NULL, start "
+               "INTEGER NOT NULL,"
+               " last_activity INTEGER NOT NULL, end INTEGER NOT NULL, sla INTEGER NOT NULL, acknowledged INTEGER NOT "
+               "NULL,"
                " alerts TEXT NOT NULL, entities TEXT NOT NULL, explanations TEXT NOT NULL);"
-               "CREATE TABLE silences(id INTEGER PRIMARY KEY, matchers TEXT NOT NULL, starts INTEGER NOT NULL, ends INTEGER NOT NULL,"
+               "CREATE TABLE silences(id INTEGER PRIMARY KEY, matchers TEXT NOT NULL, starts INTEGER NOT NULL, ends "
+               "INTEGER NOT NULL,"
                " created_by TEXT NOT NULL, comment TEXT NOT NULL, ticket TEXT NOT NULL, maintenance INTEGER NOT NULL);"
                "CREATE TABLE alert_affinity(a TEXT NOT NULL, b TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY(a, b));";
-    default: return nullptr;
+    default:
+        return nullptr;
     }
 }
 
 EventStore::EventStore(std::string path)
-    : m_path(std::move(path))
-{
+    : m_path(std::move(path)) {
 }
 
-EventStore::~EventStore()
-{
+EventStore::~EventStore() {
     if (m_writer.joinable()) {
         m_writer.request_stop();
         m_queueChanged.notify_all();
@@ -91,8 +90,7 @@ EventStore::~EventStore()
     sqlite3_close(m_readDb);
 }
 
-std::string EventStore::defaultPath()
-{
+std::string EventStore::defaultPath() {
     QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     if (dir.isEmpty())
         dir = QDir::homePath() + QStringLiteral("/.local/share/nocturne");
@@ -100,8 +98,7 @@ std::string EventStore::defaultPath()
     return QString(dir + QStringLiteral("/events.sqlite")).toStdString();
 }
 
-Result<std::unique_ptr<EventStore>> EventStore::open(const std::string &path)
-{
+Result<std::unique_ptr<EventStore>> EventStore::open(const std::string &path) {
     if (path.empty() || path == ":memory:")
         return makeError(ErrorCode::InvalidArgument, "the event store needs a file path", path);
     std::unique_ptr<EventStore> store(new EventStore(path));
@@ -111,13 +108,13 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const std::string &path)
     return store;
 }
 
-Status EventStore::openConnections()
-{
-    if (sqlite3_open_v2(m_path.c_str(), &m_writeDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr)
-        != SQLITE_OK)
+Status EventStore::openConnections() {
+    if (sqlite3_open_v2(m_path.c_str(), &m_writeDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK)
         return tl::unexpected(sqliteError(m_writeDb, "cannot open", m_path));
     sqlite3_busy_timeout(m_writeDb, 5000);
-    if (auto s = exec(m_writeDb, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", m_path); !s)
+    if (auto s = exec(m_writeDb, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", m_path);
+        !s)
         return s;
 
     Statement version;
@@ -127,16 +124,17 @@ Status EventStore::openConnections()
     int current = sqlite3_column_int(version.stmt, 0);
     if (current > kSchemaVersion)
         return makeError(ErrorCode::SchemaError,
-                         "database schema version " + std::to_string(current) + " is newer than this build understands ("
-                             + std::to_string(kSchemaVersion) + ")",
+                         "database schema version " + std::to_string(current) +
+                             " is newer than this build understands (" + std::to_string(kSchemaVersion) + ")",
                          m_path);
     // Each migration runs in its own transaction together with the version bump, so a crash leaves a valid version.
     for (int next = current + 1; next <= kSchemaVersion; ++next) {
-        const std::string sql = std::string("BEGIN IMMEDIATE;") + eventStoreMigrationSql(next) + "PRAGMA user_version="
-                                + std::to_string(next) + ";COMMIT;";
+        const std::string sql = std::string("BEGIN IMMEDIATE;") + eventStoreMigrationSql(next) +
+                                "PRAGMA user_version=" + std::to_string(next) + ";COMMIT;";
         if (auto s = exec(m_writeDb, sql.c_str(), m_path); !s) {
             (void)exec(m_writeDb, "ROLLBACK;", m_path);
-            return makeError(ErrorCode::SchemaError, "migration to v" + std::to_string(next) + " failed: " + s.error().message, m_path);
+            return makeError(ErrorCode::SchemaError,
+                             "migration to v" + std::to_string(next) + " failed: " + s.error().message, m_path);
         }
         current = next;
     }
@@ -148,8 +146,7 @@ Status EventStore::openConnections()
     return {};
 }
 
-void EventStore::append(EventRecord record)
-{
+void EventStore::append(EventRecord record) {
     {
         std::lock_guard lock(m_queueMutex);
         m_queue.push_back(std::move(record));
@@ -158,8 +155,7 @@ void EventStore::append(EventRecord record)
     m_queueChanged.notify_all();
 }
 
-Status EventStore::flush()
-{
+Status EventStore::flush() {
     std::unique_lock lock(m_queueMutex);
     const std::uint64_t target = m_enqueued;
     m_queueChanged.notify_all();
@@ -169,8 +165,7 @@ Status EventStore::flush()
     return {};
 }
 
-void EventStore::writerLoop(std::stop_token stop)
-{
+void EventStore::writerLoop(std::stop_token stop) {
     std::vector<EventRecord> batch;
     for (;;) {
         {
@@ -206,15 +201,14 @@ void EventStore::writerLoop(std::stop_token stop)
     }
 }
 
-Status EventStore::writeBatch(std::vector<EventRecord> &batch)
-{
+Status EventStore::writeBatch(std::vector<EventRecord> &batch) {
     if (auto s = exec(m_writeDb, "BEGIN", m_path); !s)
         return s;
     Statement insert;
-    if (sqlite3_prepare_v2(m_writeDb,
-                           "INSERT INTO events(ts, kind, entity, title, severity, attributes, source) VALUES(?,?,?,?,?,?,?)", -1,
-                           &insert.stmt, nullptr)
-        != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            m_writeDb,
+            "INSERT INTO events(ts, kind, entity, title, severity, attributes, source) VALUES(?,?,?,?,?,?,?)", -1,
+            &insert.stmt, nullptr) != SQLITE_OK)
         return tl::unexpected(sqliteError(m_writeDb, "prepare insert", m_path));
     for (const EventRecord &r : batch) {
         sqlite3_bind_int64(insert.stmt, 1, r.ts);
@@ -236,8 +230,7 @@ Status EventStore::writeBatch(std::vector<EventRecord> &batch)
     return exec(m_writeDb, "COMMIT", m_path);
 }
 
-Result<std::vector<EventRecord>> EventStore::query(const Query &q) const
-{
+Result<std::vector<EventRecord>> EventStore::query(const Query &q) const {
     std::lock_guard lock(m_readMutex);
     Statement select;
     const char *sql = "SELECT id, ts, kind, entity, title, severity, attributes, source FROM events"
@@ -269,55 +262,56 @@ Result<std::vector<EventRecord>> EventStore::query(const Query &q) const
     return out;
 }
 
-Status EventStore::saveTemplates(const std::vector<LogAnalyzer::SavedTemplate> &templates)
-{
+Status EventStore::runOnWriter(const std::function<Status(sqlite3 *)> &work) {
+    // Writes happen on the writer thread's connection only; the caller waits for the result.
     std::promise<Status> done;
     auto result = done.get_future();
     {
         std::lock_guard lock(m_queueMutex);
-        m_tasks.push_back([this, &templates, &done](sqlite3 *db) {
-            auto run = [&]() -> Status {
-                if (auto s = exec(db, "BEGIN; DELETE FROM log_templates;", m_path); !s) {
-                    (void)exec(db, "ROLLBACK", m_path);
-                    return s;
-                }
-                Statement insert;
-                if (sqlite3_prepare_v2(db, "INSERT INTO log_templates(source, id, template, count, first_seen, last_seen) VALUES(?,?,?,?,?,?)",
-                                       -1, &insert.stmt, nullptr)
-                    != SQLITE_OK) {
-                    (void)exec(db, "ROLLBACK", m_path);
-                    return tl::unexpected(sqliteError(db, "prepare template insert", m_path));
-                }
-                for (const auto &t : templates) {
-                    sqlite3_bind_text(insert.stmt, 1, t.source.data(), int(t.source.size()), SQLITE_STATIC);
-                    sqlite3_bind_int64(insert.stmt, 2, t.id);
-                    sqlite3_bind_text(insert.stmt, 3, t.text.data(), int(t.text.size()), SQLITE_STATIC);
-                    sqlite3_bind_int64(insert.stmt, 4, sqlite3_int64(t.count));
-                    sqlite3_bind_int64(insert.stmt, 5, t.firstSeen);
-                    sqlite3_bind_int64(insert.stmt, 6, t.lastSeen);
-                    if (sqlite3_step(insert.stmt) != SQLITE_DONE) {
-                        Error error = sqliteError(db, "insert template", m_path);
-                        (void)exec(db, "ROLLBACK", m_path);
-                        return tl::unexpected(error);
-                    }
-                    sqlite3_reset(insert.stmt);
-                }
-                return exec(db, "COMMIT", m_path);
-            };
-            done.set_value(run());
-        });
+        m_tasks.push_back([&work, &done](sqlite3 *db) { done.set_value(work(db)); });
     }
     m_queueChanged.notify_all();
     return result.get();
 }
 
-Result<std::vector<LogAnalyzer::SavedTemplate>> EventStore::loadTemplates() const
-{
+Status EventStore::saveTemplates(const std::vector<LogAnalyzer::SavedTemplate> &templates) {
+    return runOnWriter([&](sqlite3 *db) -> Status {
+        if (auto s = exec(db, "BEGIN; DELETE FROM log_templates;", m_path); !s) {
+            (void)exec(db, "ROLLBACK", m_path);
+            return s;
+        }
+        Statement insert;
+        if (sqlite3_prepare_v2(
+                db, "INSERT INTO log_templates(source, id, template, count, first_seen, last_seen) VALUES(?,?,?,?,?,?)",
+                -1, &insert.stmt, nullptr) != SQLITE_OK) {
+            (void)exec(db, "ROLLBACK", m_path);
+            return tl::unexpected(sqliteError(db, "prepare template insert", m_path));
+        }
+        for (const auto &t : templates) {
+            sqlite3_bind_text(insert.stmt, 1, t.source.data(), int(t.source.size()), SQLITE_STATIC);
+            sqlite3_bind_int64(insert.stmt, 2, t.id);
+            sqlite3_bind_text(insert.stmt, 3, t.text.data(), int(t.text.size()), SQLITE_STATIC);
+            sqlite3_bind_int64(insert.stmt, 4, sqlite3_int64(t.count));
+            sqlite3_bind_int64(insert.stmt, 5, t.firstSeen);
+            sqlite3_bind_int64(insert.stmt, 6, t.lastSeen);
+            if (sqlite3_step(insert.stmt) != SQLITE_DONE) {
+                Error error = sqliteError(db, "insert template", m_path);
+                (void)exec(db, "ROLLBACK", m_path);
+                return tl::unexpected(error);
+            }
+            sqlite3_reset(insert.stmt);
+        }
+        return exec(db, "COMMIT", m_path);
+    });
+}
+
+Result<std::vector<LogAnalyzer::SavedTemplate>> EventStore::loadTemplates() const {
     std::lock_guard lock(m_readMutex);
     Statement select;
-    if (sqlite3_prepare_v2(m_readDb, "SELECT source, id, template, count, first_seen, last_seen FROM log_templates ORDER BY source, id",
-                           -1, &select.stmt, nullptr)
-        != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            m_readDb,
+            "SELECT source, id, template, count, first_seen, last_seen FROM log_templates ORDER BY source, id", -1,
+            &select.stmt, nullptr) != SQLITE_OK)
         return tl::unexpected(sqliteError(m_readDb, "prepare template query", m_path));
     std::vector<LogAnalyzer::SavedTemplate> out;
     int rc;
@@ -337,16 +331,14 @@ Result<std::vector<LogAnalyzer::SavedTemplate>> EventStore::loadTemplates() cons
 }
 
 namespace {
-std::string encodeList(const std::vector<std::string> &items)
-{
+std::string encodeList(const std::vector<std::string> &items) {
     std::string out;
     for (const std::string &item : items)
         out += std::to_string(item.size()) + ':' + item;
     return out;
 }
 
-std::vector<std::string> decodeList(std::string_view text)
-{
+std::vector<std::string> decodeList(std::string_view text) {
     std::vector<std::string> out;
     while (!text.empty()) {
         const std::size_t colon = text.find(':');
@@ -366,8 +358,7 @@ std::vector<std::string> decodeList(std::string_view text)
     return out;
 }
 
-std::vector<std::string> flatten(const std::vector<std::pair<std::string, std::string>> &pairs)
-{
+std::vector<std::string> flatten(const std::vector<std::pair<std::string, std::string>> &pairs) {
     std::vector<std::string> out;
     for (const auto &[k, v] : pairs) {
         out.push_back(k);
@@ -376,118 +367,111 @@ std::vector<std::string> flatten(const std::vector<std::pair<std::string, std::s
     return out;
 }
 
-void bindText(sqlite3_stmt *stmt, int index, const std::string &text)
-{
+void bindText(sqlite3_stmt *stmt, int index, const std::string &text) {
     sqlite3_bind_text(stmt, index, text.data(), int(text.size()), SQLITE_TRANSIENT);
 }
 } // namespace
 
-Status EventStore::saveAlerts(const AlertBook::State &state, Timestamp keepAfter)
-{
-    std::promise<Status> done;
-    auto result = done.get_future();
-    {
-        std::lock_guard lock(m_queueMutex);
-        m_tasks.push_back([this, &state, keepAfter, &done](sqlite3 *db) {
-            auto run = [&]() -> Status {
-                if (auto s = exec(db, "BEGIN;", m_path); !s)
-                    return s;
-                auto fail = [&](const char *what) -> Status {
-                    Error error = sqliteError(db, what, m_path);
-                    (void)exec(db, "ROLLBACK", m_path);
-                    return tl::unexpected(error);
-                };
-                Statement alert, incident, silence, affinity;
-                if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO alerts VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &alert.stmt, nullptr) != SQLITE_OK
-                    || sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO incidents VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1, &incident.stmt, nullptr) != SQLITE_OK
-                    || sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO silences VALUES(?,?,?,?,?,?,?,?)", -1, &silence.stmt, nullptr) != SQLITE_OK
-                    || sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO alert_affinity VALUES(?,?,?)", -1, &affinity.stmt, nullptr) != SQLITE_OK)
-                    return fail("prepare alert statements");
-                for (const Alert &a : state.alerts) {
-                    std::vector<std::pair<std::string, std::string>> labels;
-                    for (const Label &l : a.labels)
-                        labels.emplace_back(l.name, l.value);
-                    std::vector<std::string> history;
-                    for (const AlertChange &h : a.history) {
-                        history.push_back(encodeList({std::to_string(h.ts), std::to_string(int(h.from)), std::to_string(int(h.to)), h.who, h.comment}));
-                    }
-                    sqlite3_bind_int64(alert.stmt, 1, a.id);
-                    bindText(alert.stmt, 2, a.fingerprint);
-                    bindText(alert.stmt, 3, a.source);
-                    bindText(alert.stmt, 4, a.name);
-                    bindText(alert.stmt, 5, encodeList(flatten(labels)));
-                    bindText(alert.stmt, 6, encodeList(flatten(a.annotations)));
-                    sqlite3_bind_int(alert.stmt, 7, int(a.severity));
-                    sqlite3_bind_int(alert.stmt, 8, int(a.state));
-                    bindText(alert.stmt, 9, a.entity);
-                    sqlite3_bind_int64(alert.stmt, 10, a.startsAt);
-                    sqlite3_bind_int64(alert.stmt, 11, a.endsAt);
-                    sqlite3_bind_int64(alert.stmt, 12, a.lastSeen);
-                    sqlite3_bind_int64(alert.stmt, 13, a.occurrences);
-                    sqlite3_bind_int64(alert.stmt, 14, a.incidentId);
-                    bindText(alert.stmt, 15, encodeList(history));
-                    if (sqlite3_step(alert.stmt) != SQLITE_DONE)
-                        return fail("save alert");
-                    sqlite3_reset(alert.stmt);
-                }
-                for (const Incident &i : state.incidents) {
-                    std::vector<std::string> ids;
-                    for (std::int64_t id : i.alerts)
-                        ids.push_back(std::to_string(id));
-                    sqlite3_bind_int64(incident.stmt, 1, i.id);
-                    bindText(incident.stmt, 2, i.title);
-                    sqlite3_bind_int(incident.stmt, 3, int(i.severity));
-                    sqlite3_bind_int64(incident.stmt, 4, i.start);
-                    sqlite3_bind_int64(incident.stmt, 5, i.lastActivity);
-                    sqlite3_bind_int64(incident.stmt, 6, i.end);
-                    sqlite3_bind_int64(incident.stmt, 7, i.slaDeadline);
-                    sqlite3_bind_int(incident.stmt, 8, i.acknowledged);
-                    bindText(incident.stmt, 9, encodeList(ids));
-                    bindText(incident.stmt, 10, encodeList(std::vector<std::string>(i.entities.begin(), i.entities.end())));
-                    bindText(incident.stmt, 11, encodeList(i.explanations));
-                    if (sqlite3_step(incident.stmt) != SQLITE_DONE)
-                        return fail("save incident");
-                    sqlite3_reset(incident.stmt);
-                }
-                for (const Silence &x : state.silences) {
-                    sqlite3_bind_int64(silence.stmt, 1, x.id);
-                    bindText(silence.stmt, 2, x.matchersText);
-                    sqlite3_bind_int64(silence.stmt, 3, x.startsAt);
-                    sqlite3_bind_int64(silence.stmt, 4, x.endsAt);
-                    bindText(silence.stmt, 5, x.createdBy);
-                    bindText(silence.stmt, 6, x.comment);
-                    bindText(silence.stmt, 7, x.ticket);
-                    sqlite3_bind_int(silence.stmt, 8, x.maintenance);
-                    if (sqlite3_step(silence.stmt) != SQLITE_DONE)
-                        return fail("save silence");
-                    sqlite3_reset(silence.stmt);
-                }
-                for (const auto &[pair, value] : state.affinity) {
-                    bindText(affinity.stmt, 1, pair.first);
-                    bindText(affinity.stmt, 2, pair.second);
-                    sqlite3_bind_double(affinity.stmt, 3, value);
-                    if (sqlite3_step(affinity.stmt) != SQLITE_DONE)
-                        return fail("save affinity");
-                    sqlite3_reset(affinity.stmt);
-                }
-                // Retention: what ended before keepAfter loses its details (ids stay dense for references).
-                Statement expire;
-                if (sqlite3_prepare_v2(db, "UPDATE alerts SET history='', annotations='' WHERE state=2 AND ends<?", -1, &expire.stmt, nullptr) != SQLITE_OK)
-                    return fail("prepare retention");
-                sqlite3_bind_int64(expire.stmt, 1, keepAfter);
-                if (sqlite3_step(expire.stmt) != SQLITE_DONE)
-                    return fail("apply retention");
-                return exec(db, "COMMIT", m_path);
-            };
-            done.set_value(run());
-        });
-    }
-    m_queueChanged.notify_all();
-    return result.get();
+Status EventStore::saveAlerts(const AlertBook::State &state, Timestamp keepAfter) {
+    return runOnWriter([&](sqlite3 *db) -> Status {
+        if (auto s = exec(db, "BEGIN;", m_path); !s)
+            return s;
+        auto fail = [&](const char *what) -> Status {
+            Error error = sqliteError(db, what, m_path);
+            (void)exec(db, "ROLLBACK", m_path);
+            return tl::unexpected(error);
+        };
+        Statement alert, incident, silence, affinity;
+        if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO alerts VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                               &alert.stmt, nullptr) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO incidents VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1, &incident.stmt,
+                               nullptr) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO silences VALUES(?,?,?,?,?,?,?,?)", -1, &silence.stmt,
+                               nullptr) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO alert_affinity VALUES(?,?,?)", -1, &affinity.stmt,
+                               nullptr) != SQLITE_OK)
+            return fail("prepare alert statements");
+        for (const Alert &a : state.alerts) {
+            std::vector<std::pair<std::string, std::string>> labels;
+            for (const Label &l : a.labels)
+                labels.emplace_back(l.name, l.value);
+            std::vector<std::string> history;
+            for (const AlertChange &h : a.history) {
+                history.push_back(encodeList(
+                    {std::to_string(h.ts), std::to_string(int(h.from)), std::to_string(int(h.to)), h.who, h.comment}));
+            }
+            sqlite3_bind_int64(alert.stmt, 1, a.id);
+            bindText(alert.stmt, 2, a.fingerprint);
+            bindText(alert.stmt, 3, a.source);
+            bindText(alert.stmt, 4, a.name);
+            bindText(alert.stmt, 5, encodeList(flatten(labels)));
+            bindText(alert.stmt, 6, encodeList(flatten(a.annotations)));
+            sqlite3_bind_int(alert.stmt, 7, int(a.severity));
+            sqlite3_bind_int(alert.stmt, 8, int(a.state));
+            bindText(alert.stmt, 9, a.entity);
+            sqlite3_bind_int64(alert.stmt, 10, a.startsAt);
+            sqlite3_bind_int64(alert.stmt, 11, a.endsAt);
+            sqlite3_bind_int64(alert.stmt, 12, a.lastSeen);
+            sqlite3_bind_int64(alert.stmt, 13, a.occurrences);
+            sqlite3_bind_int64(alert.stmt, 14, a.incidentId);
+            bindText(alert.stmt, 15, encodeList(history));
+            if (sqlite3_step(alert.stmt) != SQLITE_DONE)
+                return fail("save alert");
+            sqlite3_reset(alert.stmt);
+        }
+        for (const Incident &i : state.incidents) {
+            std::vector<std::string> ids;
+            for (std::int64_t id : i.alerts)
+                ids.push_back(std::to_string(id));
+            sqlite3_bind_int64(incident.stmt, 1, i.id);
+            bindText(incident.stmt, 2, i.title);
+            sqlite3_bind_int(incident.stmt, 3, int(i.severity));
+            sqlite3_bind_int64(incident.stmt, 4, i.start);
+            sqlite3_bind_int64(incident.stmt, 5, i.lastActivity);
+            sqlite3_bind_int64(incident.stmt, 6, i.end);
+            sqlite3_bind_int64(incident.stmt, 7, i.slaDeadline);
+            sqlite3_bind_int(incident.stmt, 8, i.acknowledged);
+            bindText(incident.stmt, 9, encodeList(ids));
+            bindText(incident.stmt, 10, encodeList(std::vector<std::string>(i.entities.begin(), i.entities.end())));
+            bindText(incident.stmt, 11, encodeList(i.explanations));
+            if (sqlite3_step(incident.stmt) != SQLITE_DONE)
+                return fail("save incident");
+            sqlite3_reset(incident.stmt);
+        }
+        for (const Silence &x : state.silences) {
+            sqlite3_bind_int64(silence.stmt, 1, x.id);
+            bindText(silence.stmt, 2, x.matchersText);
+            sqlite3_bind_int64(silence.stmt, 3, x.startsAt);
+            sqlite3_bind_int64(silence.stmt, 4, x.endsAt);
+            bindText(silence.stmt, 5, x.createdBy);
+            bindText(silence.stmt, 6, x.comment);
+            bindText(silence.stmt, 7, x.ticket);
+            sqlite3_bind_int(silence.stmt, 8, x.maintenance);
+            if (sqlite3_step(silence.stmt) != SQLITE_DONE)
+                return fail("save silence");
+            sqlite3_reset(silence.stmt);
+        }
+        for (const auto &[pair, value] : state.affinity) {
+            bindText(affinity.stmt, 1, pair.first);
+            bindText(affinity.stmt, 2, pair.second);
+            sqlite3_bind_double(affinity.stmt, 3, value);
+            if (sqlite3_step(affinity.stmt) != SQLITE_DONE)
+                return fail("save affinity");
+            sqlite3_reset(affinity.stmt);
+        }
+        // Retention: what ended before keepAfter loses its details (ids stay dense for references).
+        Statement expire;
+        if (sqlite3_prepare_v2(db, "UPDATE alerts SET history='', annotations='' WHERE state=2 AND ends<?", -1,
+                               &expire.stmt, nullptr) != SQLITE_OK)
+            return fail("prepare retention");
+        sqlite3_bind_int64(expire.stmt, 1, keepAfter);
+        if (sqlite3_step(expire.stmt) != SQLITE_DONE)
+            return fail("apply retention");
+        return exec(db, "COMMIT", m_path);
+    });
 }
 
-Result<AlertBook::State> EventStore::loadAlerts() const
-{
+Result<AlertBook::State> EventStore::loadAlerts() const {
     std::lock_guard lock(m_readMutex);
     AlertBook::State state;
     auto query = [&](const char *sql, const std::function<void(sqlite3_stmt *)> &row) -> Status {
@@ -508,79 +492,84 @@ Result<AlertBook::State> EventStore::loadAlerts() const
             out.emplace_back(flat[i], flat[i + 1]);
         return out;
     };
-    if (auto s = query("SELECT * FROM alerts ORDER BY id", [&](sqlite3_stmt *st) {
-            Alert a;
-            a.id = sqlite3_column_int64(st, 0);
-            a.fingerprint = columnText(st, 1);
-            a.source = columnText(st, 2);
-            a.name = columnText(st, 3);
-            for (auto &[k, v] : pairs(columnText(st, 4)))
-                a.labels.push_back({k, v});
-            a.annotations = pairs(columnText(st, 5));
-            a.severity = AlertSeverity(std::clamp(sqlite3_column_int(st, 6), 0, 4));
-            a.state = AlertState(std::clamp(sqlite3_column_int(st, 7), 0, 4));
-            a.entity = columnText(st, 8);
-            a.startsAt = sqlite3_column_int64(st, 9);
-            a.endsAt = sqlite3_column_int64(st, 10);
-            a.lastSeen = sqlite3_column_int64(st, 11);
-            a.occurrences = std::uint32_t(sqlite3_column_int64(st, 12));
-            a.incidentId = sqlite3_column_int64(st, 13);
-            for (const std::string &h : decodeList(columnText(st, 14))) {
-                const auto f = decodeList(h);
-                if (f.size() == 5)
-                    a.history.push_back({std::stoll(f[0]), AlertState(std::stoi(f[1])), AlertState(std::stoi(f[2])), f[3], f[4]});
-            }
-            state.alerts.push_back(std::move(a));
-        });
+    if (auto s = query("SELECT * FROM alerts ORDER BY id",
+                       [&](sqlite3_stmt *st) {
+                           Alert a;
+                           a.id = sqlite3_column_int64(st, 0);
+                           a.fingerprint = columnText(st, 1);
+                           a.source = columnText(st, 2);
+                           a.name = columnText(st, 3);
+                           for (auto &[k, v] : pairs(columnText(st, 4)))
+                               a.labels.push_back({k, v});
+                           a.annotations = pairs(columnText(st, 5));
+                           a.severity = AlertSeverity(std::clamp(sqlite3_column_int(st, 6), 0, 4));
+                           a.state = AlertState(std::clamp(sqlite3_column_int(st, 7), 0, 4));
+                           a.entity = columnText(st, 8);
+                           a.startsAt = sqlite3_column_int64(st, 9);
+                           a.endsAt = sqlite3_column_int64(st, 10);
+                           a.lastSeen = sqlite3_column_int64(st, 11);
+                           a.occurrences = std::uint32_t(sqlite3_column_int64(st, 12));
+                           a.incidentId = sqlite3_column_int64(st, 13);
+                           for (const std::string &h : decodeList(columnText(st, 14))) {
+                               const auto f = decodeList(h);
+                               if (f.size() == 5)
+                                   a.history.push_back({std::stoll(f[0]), AlertState(std::stoi(f[1])),
+                                                        AlertState(std::stoi(f[2])), f[3], f[4]});
+                           }
+                           state.alerts.push_back(std::move(a));
+                       });
         !s)
         return tl::unexpected(s.error());
-    if (auto s = query("SELECT * FROM incidents ORDER BY id", [&](sqlite3_stmt *st) {
-            Incident i;
-            i.id = sqlite3_column_int64(st, 0);
-            i.title = columnText(st, 1);
-            i.severity = AlertSeverity(std::clamp(sqlite3_column_int(st, 2), 0, 4));
-            i.start = sqlite3_column_int64(st, 3);
-            i.lastActivity = sqlite3_column_int64(st, 4);
-            i.end = sqlite3_column_int64(st, 5);
-            i.slaDeadline = sqlite3_column_int64(st, 6);
-            i.acknowledged = sqlite3_column_int(st, 7) != 0;
-            for (const std::string &id : decodeList(columnText(st, 8)))
-                i.alerts.push_back(std::stoll(id));
-            for (const std::string &e : decodeList(columnText(st, 9)))
-                i.entities.insert(e);
-            i.explanations = decodeList(columnText(st, 10));
-            state.incidents.push_back(std::move(i));
-        });
+    if (auto s = query("SELECT * FROM incidents ORDER BY id",
+                       [&](sqlite3_stmt *st) {
+                           Incident i;
+                           i.id = sqlite3_column_int64(st, 0);
+                           i.title = columnText(st, 1);
+                           i.severity = AlertSeverity(std::clamp(sqlite3_column_int(st, 2), 0, 4));
+                           i.start = sqlite3_column_int64(st, 3);
+                           i.lastActivity = sqlite3_column_int64(st, 4);
+                           i.end = sqlite3_column_int64(st, 5);
+                           i.slaDeadline = sqlite3_column_int64(st, 6);
+                           i.acknowledged = sqlite3_column_int(st, 7) != 0;
+                           for (const std::string &id : decodeList(columnText(st, 8)))
+                               i.alerts.push_back(std::stoll(id));
+                           for (const std::string &e : decodeList(columnText(st, 9)))
+                               i.entities.insert(e);
+                           i.explanations = decodeList(columnText(st, 10));
+                           state.incidents.push_back(std::move(i));
+                       });
         !s)
         return tl::unexpected(s.error());
-    if (auto s = query("SELECT * FROM silences ORDER BY id", [&](sqlite3_stmt *st) {
-            Silence x;
-            x.id = sqlite3_column_int64(st, 0);
-            x.matchersText = columnText(st, 1);
-            x.startsAt = sqlite3_column_int64(st, 2);
-            x.endsAt = sqlite3_column_int64(st, 3);
-            x.createdBy = columnText(st, 4);
-            x.comment = columnText(st, 5);
-            x.ticket = columnText(st, 6);
-            x.maintenance = sqlite3_column_int(st, 7) != 0;
-            state.silences.push_back(std::move(x));
-        });
+    if (auto s = query("SELECT * FROM silences ORDER BY id",
+                       [&](sqlite3_stmt *st) {
+                           Silence x;
+                           x.id = sqlite3_column_int64(st, 0);
+                           x.matchersText = columnText(st, 1);
+                           x.startsAt = sqlite3_column_int64(st, 2);
+                           x.endsAt = sqlite3_column_int64(st, 3);
+                           x.createdBy = columnText(st, 4);
+                           x.comment = columnText(st, 5);
+                           x.ticket = columnText(st, 6);
+                           x.maintenance = sqlite3_column_int(st, 7) != 0;
+                           state.silences.push_back(std::move(x));
+                       });
         !s)
         return tl::unexpected(s.error());
-    if (auto s = query("SELECT a, b, value FROM alert_affinity", [&](sqlite3_stmt *st) {
-            state.affinity.push_back({{columnText(st, 0), columnText(st, 1)}, sqlite3_column_double(st, 2)});
-        });
+    if (auto s =
+            query("SELECT a, b, value FROM alert_affinity",
+                  [&](sqlite3_stmt *st) {
+                      state.affinity.push_back({{columnText(st, 0), columnText(st, 1)}, sqlite3_column_double(st, 2)});
+                  });
         !s)
         return tl::unexpected(s.error());
     return state;
 }
 
-Result<std::int64_t> EventStore::count() const
-{
+Result<std::int64_t> EventStore::count() const {
     std::lock_guard lock(m_readMutex);
     Statement stmt;
-    if (sqlite3_prepare_v2(m_readDb, "SELECT count(*) FROM events", -1, &stmt.stmt, nullptr) != SQLITE_OK
-        || sqlite3_step(stmt.stmt) != SQLITE_ROW)
+    if (sqlite3_prepare_v2(m_readDb, "SELECT count(*) FROM events", -1, &stmt.stmt, nullptr) != SQLITE_OK ||
+        sqlite3_step(stmt.stmt) != SQLITE_ROW)
         return tl::unexpected(sqliteError(m_readDb, "count events", m_path));
     return sqlite3_column_int64(stmt.stmt, 0);
 }

@@ -67,6 +67,7 @@ public:
 private:
     explicit EventStore(std::string path);
     Status openConnections();
+    Status runOnWriter(const std::function<Status(sqlite3 *)> &work);
     void writerLoop(std::stop_token stop);
     Status writeBatch(std::vector<EventRecord> &batch);
 
