@@ -87,7 +87,6 @@ int runDetect(const QStringList &args)
                        "score computed only from rows up to that one. The engine raises an anomaly when anomaly_score "
                        ">= %1 (see --threshold).")
             .arg(defaults.threshold));
-    parser.addHelpOption();
     parser.addOption({QStringLiteral("input"), QStringLiteral("A timestamp,value CSV file."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("nab-dir"), QStringLiteral("A NAB checkout: every CSV under DIR/data/** is scored."),
                       QStringLiteral("dir")});
@@ -95,14 +94,9 @@ int runDetect(const QStringList &args)
                       QStringLiteral("path")});
     parser.addOption({QStringLiteral("threshold"),
                       QStringLiteral("Print the production threshold the engine uses to raise an anomaly and exit.")});
-    if (!parser.parse(args)) {
-        std::fprintf(stderr, "nocturne-engine detect: %s\n", qPrintable(parser.errorText()));
-        return 2;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
-        return 0;
-    }
+    int exitCode = 0;
+    if (!parseArguments(parser, args, "detect", exitCode))
+        return exitCode;
     if (parser.isSet(QStringLiteral("threshold"))) {
         std::printf("%.2f\n", defaults.threshold);
         return 0;

@@ -33,7 +33,9 @@ void installStopHandlers()
     std::signal(SIGINT, [](int) { g_stopRequested = true; });
 }
 
-bool parseOrExit(QCommandLineParser &parser, const QStringList &args, const char *command, int &exitCode)
+} // namespace
+
+bool parseArguments(QCommandLineParser &parser, const QStringList &args, const char *command, int &exitCode)
 {
     parser.addHelpOption();
     if (!parser.parse(args)) {
@@ -48,7 +50,6 @@ bool parseOrExit(QCommandLineParser &parser, const QStringList &args, const char
     }
     return true;
 }
-} // namespace
 
 int runServe(const QStringList &args)
 {
@@ -58,7 +59,7 @@ int runServe(const QStringList &args)
                       QStringLiteral("file")});
     parser.addOption({QStringLiteral("check"), QStringLiteral("Validate the configuration and exit.")});
     int exitCode = 0;
-    if (!parseOrExit(parser, args, "serve", exitCode))
+    if (!parseArguments(parser, args, "serve", exitCode))
         return exitCode;
     if (!parser.isSet(QStringLiteral("config"))) {
         std::fprintf(stderr, "nocturne-engine serve: --config FILE is required\n");
@@ -127,7 +128,7 @@ int runMockKafka(const QStringList &args)
     parser.addOption({QStringLiteral("topics"), QStringLiteral("More topics to create (comma-separated), with --partitions each."),
                       QStringLiteral("names")});
     int exitCode = 0;
-    if (!parseOrExit(parser, args, "mock-kafka", exitCode))
+    if (!parseArguments(parser, args, "mock-kafka", exitCode))
         return exitCode;
     const int brokers = parser.value(QStringLiteral("brokers")).toInt();
     const int partitions = parser.value(QStringLiteral("partitions")).toInt();

@@ -106,7 +106,6 @@ int runReplay(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Replay a scenario through the engine and print a summary."));
-    parser.addHelpOption();
     parser.addOption({QStringLiteral("scenario"), QStringLiteral("Built-in scenario name or path to a .yaml file."),
                       QStringLiteral("name"), QStringLiteral("shop")});
     parser.addOption({QStringLiteral("speed"), QStringLiteral("Simulated seconds per wall second, or 'max'."),
@@ -121,14 +120,9 @@ int runReplay(const QStringList &args)
     parser.addOption({QStringLiteral("events-db"), QStringLiteral("Persist events to this SQLite file."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("list-events"), QStringLiteral("Print every anomaly event.")});
     parser.addOption({QStringLiteral("bands"), QStringLiteral("Also store the detectors' expected bands and scores as series.")});
-    if (!parser.parse(args)) {
-        std::fprintf(stderr, "nocturne-engine replay: %s\n", qPrintable(parser.errorText()));
-        return 2;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
-        return 0;
-    }
+    int exitCode = 0;
+    if (!parseArguments(parser, args, "replay", exitCode))
+        return exitCode;
 
     auto scenario = loadScenario(parser.value(QStringLiteral("scenario")).toStdString());
     if (!scenario) {

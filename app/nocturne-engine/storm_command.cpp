@@ -44,7 +44,6 @@ int runStorm(const QStringList &args)
         "Replay a scenario with its fault library, raise an alert per anomalous metric (the classic alert storm) plus\n"
         "background noise, group them into incidents and score against the injected faults. The last line is\n"
         "compression=… purity=… recall=… alerts=… incidents=…"));
-    parser.addHelpOption();
     parser.addOption({QStringLiteral("scenario"), QStringLiteral("Built-in scenario or .yaml file."), QStringLiteral("name"), QStringLiteral("shop")});
     parser.addOption({QStringLiteral("duration"), QStringLiteral("Simulated time."), QStringLiteral("duration"), QStringLiteral("6h")});
     parser.addOption({QStringLiteral("history"), QStringLiteral("Simulated history before the window."), QStringLiteral("duration"), QStringLiteral("2h")});
@@ -52,14 +51,9 @@ int runStorm(const QStringList &args)
                       QStringLiteral("n"), QStringLiteral("6")});
     parser.addOption({QStringLiteral("seed"), QStringLiteral("Override the scenario seed."), QStringLiteral("seed")});
     parser.addOption({QStringLiteral("report"), QStringLiteral("Print every incident with its alerts, faults and grouping reasons.")});
-    if (!parser.parse(args)) {
-        std::fprintf(stderr, "nocturne-engine storm: %s\n", qPrintable(parser.errorText()));
-        return 2;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
-        return 0;
-    }
+    int exitCode = 0;
+    if (!parseArguments(parser, args, "storm", exitCode))
+        return exitCode;
     auto scenario = loadScenario(parser.value(QStringLiteral("scenario")).toStdString());
     if (!scenario) {
         std::fprintf(stderr, "nocturne-engine storm: %s\n", scenario.error().toString().c_str());
