@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alerts/alert_book.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "model/records.h"
@@ -109,9 +110,11 @@ struct DecodeOutput {
     std::vector<LogRecord> logs;
     std::vector<SpanRecord> spans;
     std::vector<EventRecord> events;
+    std::vector<AlertInput> alerts; // events of kind "alert" also enter the alert book
     std::vector<Reject> rejects;
     void clear()
     {
+        alerts.clear();
         samples.clear();
         logs.clear();
         spans.clear();

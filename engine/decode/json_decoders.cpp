@@ -481,8 +481,10 @@ private:
             m_stream.resize(payload.size() + simdjson::SIMDJSON_PADDING);
         std::memcpy(m_stream.data(), payload.data(), payload.size());
         std::memset(m_stream.data() + payload.size(), 0, simdjson::SIMDJSON_PADDING);
-        const std::size_t samples = out.samples.size(), logs = out.logs.size(), events = out.events.size(), rejects = out.rejects.size();
+        const std::size_t samples = out.samples.size(), logs = out.logs.size(), events = out.events.size(), rejects = out.rejects.size(),
+                          alerts = out.alerts.size();
         auto rollback = [&] {
+            out.alerts.resize(alerts);
             out.samples.resize(samples);
             out.logs.resize(logs);
             out.events.resize(events);
@@ -596,6 +598,28 @@ private:
             if (root["attributes"].get(attributes) == simdjson::SUCCESS)
                 event.attributes = simdjson::minify(attributes);
             event.source.assign(context.source);
+            if (event.kind == "alert") {
+                // {"kind":"alert","title":"HighLatency","entity":"cart","severity":"critical","status":"firing",
+                //  "attributes":{"service":"cart",…}}: string attributes are the alert's labels.
+                AlertInput alert;
+                alert.source = "kafka";
+                alert.name = event.title;
+                alert.entity = event.entity;
+                alert.severity = parseAlertSeverity(event.severity);
+                alert.ts = ts;
+                alert.resolved = stringField(root, {"status"}) == "resolved";
+                dom::object labels;
+                if (root["attributes"].get_object().get(labels) == simdjson::SUCCESS) {
+                    for (auto [k, v] : labels) {
+                        std::string_view text;
+                        if (v.get_string().get(text) == simdjson::SUCCESS)
+                            alert.labels.push_back({std::string(k), std::string(text)});
+                    }
+                }
+                if (!alert.entity.empty())
+                    alert.labels.push_back({"entity", alert.entity});
+                out.alerts.push_back(std::move(alert));
+            }
             out.events.push_back(std::move(event));
             break;
         }

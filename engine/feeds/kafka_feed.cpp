@@ -376,6 +376,8 @@ void KafkaFeed::processBatch(std::vector<rd_kafka_message_t *> &batch)
     m_engine.ingestLogs(out.logs, m_feedName);
     m_engine.ingestSpans(out.spans, m_feedName);
     m_engine.ingestEvents(out.events, m_feedName);
+    if (!out.alerts.empty())
+        m_engine.ingestAlerts(out.alerts);
     // The batch is in the engine: now its offsets may be committed.
     TopicPartitionList offsets(rd_kafka_topic_partition_list_new(int(nextOffsets.size())));
     for (const auto &[key, offset] : nextOffsets)

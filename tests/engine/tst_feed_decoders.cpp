@@ -189,6 +189,18 @@ private Q_SLOTS:
                    R"({"ts":"2026-11-22T02:00:00Z","kind":"deploy","entity":"cart","title":"cart v2.3.1","attributes":{"sha":"abc"}})");
         QCOMPARE(e.out.events.size(), std::size_t(1));
         QCOMPARE(e.out.events[0].attributes, std::string(R"({"sha":"abc"})"));
+        QVERIFY(e.out.alerts.empty());
+
+        Decoded a;
+        decodeInto(a, Signal::Events, Encoding::JsonLines,
+                   R"({"ts":1700000000,"kind":"alert","title":"HighLatency","entity":"cart","severity":"critical","attributes":{"service":"cart","region":"eu"}})" "\n"
+                   R"({"ts":1700000060,"kind":"alert","title":"HighLatency","entity":"cart","status":"resolved","attributes":{"service":"cart","region":"eu"}})");
+        QCOMPARE(a.out.alerts.size(), std::size_t(2));
+        QCOMPARE(a.out.alerts[0].name, std::string("HighLatency"));
+        QCOMPARE(a.out.alerts[0].severity, AlertSeverity::Critical);
+        QCOMPARE(a.out.alerts[0].labels.size(), std::size_t(3));
+        QVERIFY(!a.out.alerts[0].resolved);
+        QVERIFY(a.out.alerts[1].resolved);
 
         Decoded r;
         decodeInto(r, Signal::Logs, Encoding::RawText, "2026-11-22 ERROR payment failed\r\n\nINFO ok\n");
