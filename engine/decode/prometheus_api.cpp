@@ -86,4 +86,28 @@ Result<std::vector<TargetHealth>> decodeTargets(std::string_view json)
     return out;
 }
 
+Result<std::vector<RuleAlert>> decodeRuleAlerts(std::string_view json)
+{
+    auto root = envelope(json);
+    if (!root)
+        return tl::unexpected(root.error());
+    std::vector<RuleAlert> out;
+    const QJsonArray alerts = root->value(QStringLiteral("data")).toObject().value(QStringLiteral("alerts")).toArray();
+    for (const QJsonValue &v : alerts) {
+        const QJsonObject a = v.toObject();
+        RuleAlert alert;
+        const QJsonObject labels = a.value(QStringLiteral("labels")).toObject();
+        for (auto it = labels.begin(); it != labels.end(); ++it)
+            alert.labels.emplace_back(it.key().toStdString(), it.value().toString().toStdString());
+        const QJsonObject annotations = a.value(QStringLiteral("annotations")).toObject();
+        for (auto it = annotations.begin(); it != annotations.end(); ++it)
+            alert.annotations.emplace_back(it.key().toStdString(), it.value().toString().toStdString());
+        alert.state = a.value(QStringLiteral("state")).toString().toStdString();
+        if (auto ts = parseIso8601(a.value(QStringLiteral("activeAt")).toString().toStdString()))
+            alert.activeAt = *ts;
+        out.push_back(std::move(alert));
+    }
+    return out;
+}
+
 } // namespace Nocturne::Engine

@@ -31,4 +31,13 @@ struct TargetHealth {
 // Decodes /api/v1/targets (active targets).
 Result<std::vector<TargetHealth>> decodeTargets(std::string_view json);
 
+struct RuleAlert {
+    std::vector<std::pair<std::string, std::string>> labels; // includes alertname
+    std::vector<std::pair<std::string, std::string>> annotations;
+    std::string state; // "firing" or "pending"
+    Timestamp activeAt = 0;
+};
+// Decodes /api/v1/alerts (the alerts of Prometheus' alerting rules).
+Result<std::vector<RuleAlert>> decodeRuleAlerts(std::string_view json);
+
 } // namespace Nocturne::Engine

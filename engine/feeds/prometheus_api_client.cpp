@@ -62,6 +62,19 @@ void PrometheusApiClient::pollNow()
         ++m_pending;
         connect(reply, &QNetworkReply::finished, this, [this, reply, i, now, generation] { queryFinished(reply, i, now, generation); });
     }
+    // The alerts of Prometheus' own alerting rules join the alert book.
+    QUrl alertsUrl = m_options.baseUrl;
+    alertsUrl.setPath(alertsUrl.path() + QStringLiteral("/api/v1/alerts"));
+    QNetworkRequest alertsRequest(alertsUrl);
+    alertsRequest.setTransferTimeout(m_options.timeoutMs);
+    QNetworkReply *alertsReply = m_network.get(alertsRequest);
+    ++m_pending;
+    connect(alertsReply, &QNetworkReply::finished, this, [this, alertsReply, generation] {
+        if (generation == m_generation)
+            alertsFinished(alertsReply);
+        else
+            alertsReply->deleteLater();
+    });
     QUrl targets = m_options.baseUrl;
     targets.setPath(targets.path() + QStringLiteral("/api/v1/targets"));
     QNetworkRequest request(targets);
@@ -130,6 +143,52 @@ void PrometheusApiClient::targetsFinished(QNetworkReply *reply)
                     m_targetProblem = QStringLiteral("target %1 (%2) is down: %3")
                                           .arg(QString::fromStdString(t.instance), QString::fromStdString(t.job), QString::fromStdString(t.lastError));
             }
+        }
+    }
+    if (--m_pending == 0)
+        finishPoll();
+}
+
+void PrometheusApiClient::alertsFinished(QNetworkReply *reply)
+{
+    reply->deleteLater();
+    const QByteArray body = reply->readAll();
+    if (reply->error() == QNetworkReply::NoError) {
+        if (auto alerts = decodeRuleAlerts(std::string_view(body.constData(), std::size_t(body.size())))) {
+            const Timestamp now = m_wall.now();
+            std::map<std::string, AlertInput> firing;
+            for (const RuleAlert &rule : *alerts) {
+                if (rule.state != "firing")
+                    continue; // pending: the rule's `for` has not elapsed
+                AlertInput in;
+                in.source = "prometheus";
+                for (const auto &[k, v] : rule.labels) {
+                    if (k == "alertname")
+                        in.name = v;
+                    else
+                        in.labels.push_back({k, v});
+                    if (k == "severity")
+                        in.severity = parseAlertSeverity(v);
+                    if (in.entity.empty() && (k == "service" || k == "instance" || k == "job"))
+                        in.entity = v;
+                }
+                in.annotations = rule.annotations;
+                in.ts = rule.activeAt ? rule.activeAt : now;
+                firing.emplace(alertFingerprint(in.name, SeriesKey::make(in.name, in.labels).labels), in);
+            }
+            std::vector<AlertInput> inputs;
+            for (auto &[fingerprint, in] : firing)
+                inputs.push_back(in);
+            // Gone from the rule evaluation: resolved.
+            for (auto &[fingerprint, in] : m_firingRuleAlerts) {
+                if (!firing.count(fingerprint)) {
+                    in.resolved = true;
+                    in.ts = now;
+                    inputs.push_back(in);
+                }
+            }
+            m_firingRuleAlerts = std::move(firing);
+            m_engine.ingestAlerts(inputs);
         }
     }
     if (--m_pending == 0)

@@ -2,6 +2,8 @@
 
 #include <QNetworkAccessManager>
 #include <QObject>
+
+#include <map>
 #include <QTimer>
 #include <QUrl>
 
@@ -9,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alerts/alert_book.h"
 #include "core/clock.h"
 #include "core/strong_id.h"
 
@@ -51,6 +54,7 @@ Q_SIGNALS:
     void polled(bool ok);
 
 private:
+    void alertsFinished(QNetworkReply *reply);
     void queryFinished(class QNetworkReply *reply, std::size_t queryIndex, Timestamp end, int generation);
     void targetsFinished(class QNetworkReply *reply);
     void finishPoll();
@@ -67,6 +71,7 @@ private:
     QString m_problem;       // first error of the poll
     QString m_targetProblem; // a target that is down
     quint64 m_polls = 0;
+    std::map<std::string, AlertInput> m_firingRuleAlerts; // fingerprint → last seen firing (to resolve on disappearance)
     std::unordered_map<std::string, SeriesId> m_ids;
     std::unordered_map<std::uint32_t, Timestamp> m_lastTs; // per series: newest ingested point
     SystemClock m_wall;

@@ -5,6 +5,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+
 #include "decode/prometheus_api.h"
 #include "feeds/prometheus_api_client.h"
 #include "integration_support.h"
@@ -45,6 +47,15 @@ private Q_SLOTS:
         QVERIFY(targets && !targets->empty());
         QVERIFY(!decodeRangeQuery("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}", "x"));
         QVERIFY(!decodeRangeQuery("{oops", "x"));
+        // Alerting-rule alerts (real Prometheus 2.42 output): labels, annotations, state, activeAt.
+        auto alerts = decodeRuleAlerts(fixture("prometheus-2.42-alerts.json").toStdString());
+        QVERIFY2(alerts, alerts ? "" : alerts.error().toString().c_str());
+        QVERIFY(!alerts->empty());
+        const RuleAlert &first = alerts->front();
+        QCOMPARE(first.state, std::string("firing"));
+        QVERIFY(first.activeAt > 0);
+        QVERIFY(std::any_of(first.labels.begin(), first.labels.end(), [](const auto &l) { return l.first == "alertname" && l.second == "GpuTempAbove20C"; }));
+        QVERIFY(std::any_of(first.annotations.begin(), first.annotations.end(), [](const auto &a) { return a.first == "runbook_url"; }));
     }
 
     void realPrometheusBackfillStopRestart()
