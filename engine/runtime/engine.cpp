@@ -294,6 +294,27 @@ Result<std::vector<std::int64_t>> Engine::previewSilence(const std::string &matc
     return m_alertBook.previewSilence(matchers);
 }
 
+Status Engine::mergeIncidents(std::int64_t into, std::int64_t from, const std::string &who)
+{
+    std::lock_guard lock(m_alertMutex);
+    ++m_alertsVersion;
+    return m_alertBook.mergeIncidents(into, from, who, m_clock.now());
+}
+
+Result<std::int64_t> Engine::splitAlerts(std::int64_t incident, const std::vector<std::int64_t> &alerts, const std::string &who)
+{
+    std::lock_guard lock(m_alertMutex);
+    ++m_alertsVersion;
+    return m_alertBook.splitIncident(incident, alerts, who, m_clock.now());
+}
+
+Status Engine::moveAlert(std::int64_t alert, std::int64_t toIncident, const std::string &who)
+{
+    std::lock_guard lock(m_alertMutex);
+    ++m_alertsVersion;
+    return m_alertBook.moveAlert(alert, toIncident, who, m_clock.now());
+}
+
 std::optional<Alert> Engine::alert(std::int64_t id) const
 {
     std::lock_guard lock(m_alertMutex);

@@ -98,6 +98,10 @@ public:
     Result<std::int64_t> addSilence(const std::string &matchers, Duration length, const std::string &who, const std::string &comment,
                                     const std::string &ticket = {});
     Result<std::vector<std::int64_t>> previewSilence(const std::string &matchers) const;
+    // Operator corrections to grouping (stored and learnt by the alert book).
+    Status mergeIncidents(std::int64_t into, std::int64_t from, const std::string &who);
+    Result<std::int64_t> splitAlerts(std::int64_t incident, const std::vector<std::int64_t> &alerts, const std::string &who);
+    Status moveAlert(std::int64_t alert, std::int64_t toIncident, const std::string &who);
     // A consistent copy of one alert / incident (thread-safe), e.g. for a details view.
     std::optional<Alert> alert(std::int64_t id) const;
     std::optional<Incident> incident(std::int64_t id) const;

@@ -1,6 +1,7 @@
 #include "alerts_view.h"
 
 #include <QHBoxLayout>
+#include <climits>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
@@ -120,6 +121,24 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     m_why->setPlaceholderText(tr("Select an incident to see why its alerts are together."));
 
     connect(m_incidentTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &AlertsView::incidentSelected);
+    m_incidentTable->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_incidentTable, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
+        const QModelIndex index = m_incidentTable->indexAt(pos);
+        if (!index.isValid())
+            return;
+        const qint64 from = index.data(IncidentTableModel::IdRole).toLongLong();
+        QMenu menu(this);
+        menu.addAction(tr("Merge into incident…"), this, [this, from] {
+            bool ok = false;
+            const int into = QInputDialog::getInt(this, tr("Merge incidents"), tr("Merge INC-%1 into incident number:").arg(from), 1, 1, INT_MAX, 1, &ok);
+            if (!ok)
+                return;
+            if (auto s = m_hub.engine().mergeIncidents(into, from, operatorName().toStdString()); !s)
+                QMessageBox::warning(this, tr("Merge incidents"), QString::fromStdString(s.error().message));
+            m_hub.pollNow();
+        });
+        menu.exec(m_incidentTable->viewport()->mapToGlobal(pos));
+    });
     connect(&m_hub, &SnapshotHub::snapshotChanged, this, &AlertsView::applySnapshot);
     if (m_hub.current())
         applySnapshot(m_hub.current());
@@ -218,6 +237,25 @@ void AlertsView::showAlertMenu(const QPoint &pos)
     QMenu menu(this);
     for (const QString &action : {tr("Acknowledge…"), tr("Resolve…"), tr("Silence similar…"), tr("Add note…")})
         menu.addAction(action, this, [this, action, id] { act(action, id); });
+    menu.addSeparator();
+    // Grouping corrections: stored, and learnt for later grouping.
+    menu.addAction(tr("Move to incident…"), this, [this, id] {
+        bool ok = false;
+        const int target = QInputDialog::getInt(this, tr("Move alert"), tr("Move to incident number (INC-n):"), 1, 1, INT_MAX, 1, &ok);
+        if (!ok)
+            return;
+        if (auto s = m_hub.engine().moveAlert(id, target, operatorName().toStdString()); !s)
+            QMessageBox::warning(this, tr("Move alert"), QString::fromStdString(s.error().message));
+        m_hub.pollNow();
+    });
+    menu.addAction(tr("Split into a new incident"), this, [this, id] {
+        const auto alert = m_hub.engine().alert(id);
+        if (!alert || !alert->incidentId)
+            return;
+        if (auto s = m_hub.engine().splitAlerts(alert->incidentId, {id}, operatorName().toStdString()); !s)
+            QMessageBox::warning(this, tr("Split"), QString::fromStdString(s.error().message));
+        m_hub.pollNow();
+    });
     menu.exec(m_alertTable->viewport()->mapToGlobal(pos));
 }
 
