@@ -267,6 +267,13 @@ private Q_SLOTS:
         QCOMPARE(m_engine->alert(id)->state, Engine::AlertState::Acknowledged);
         QCOMPARE(m_engine->alert(id)->history.back().who, std::string("test-operator"));
         QVERIFY(view.incidentModel()->rowCount() >= 1);
+        // Grouping corrections through the engine: split the alert out, merge it back.
+        const std::int64_t incident = m_engine->alert(id)->incidentId;
+        auto split = m_engine->splitAlerts(incident, {id}, "test-operator");
+        QVERIFY(split.has_value());
+        QCOMPARE(m_engine->alert(id)->incidentId, *split);
+        QVERIFY(m_engine->mergeIncidents(incident, *split, "test-operator").has_value());
+        QCOMPARE(m_engine->alert(id)->incidentId, incident);
     }
 
     void cleanupTestCase() { m_engine.reset(); }
