@@ -124,7 +124,10 @@ AlertBook::State AlertBook::state() const
 {
     State out;
     out.alerts.assign(m_alerts.begin(), m_alerts.end());
-    out.incidents = m_incidents;
+    for (const Incident &i : m_incidents) {
+        if (!i.archived) // archived details are already saved; do not overwrite them with the shell
+            out.incidents.push_back(i);
+    }
     out.silences = m_silences;
     out.affinity.assign(m_affinity.begin(), m_affinity.end());
     return out;
@@ -141,10 +144,21 @@ Status AlertBook::restore(State state, Timestamp keepAfter)
         if (state.alerts[i].id != firstId + std::int64_t(i))
             return makeError(ErrorCode::InvalidArgument, "saved alert ids are not dense (gap at " + std::to_string(i + 1) + ")");
     }
-    for (std::size_t i = 0; i < state.incidents.size(); ++i) {
-        if (state.incidents[i].id != std::int64_t(i) + 1)
-            return makeError(ErrorCode::InvalidArgument, "saved incident ids are not dense (gap at " + std::to_string(i + 1) + ")");
+    // Incidents archived before the save are missing from a state taken from memory: keep their ids as shells.
+    std::vector<Incident> dense;
+    for (Incident &incident : state.incidents) {
+        if (incident.id <= std::int64_t(dense.size()))
+            return makeError(ErrorCode::InvalidArgument, "saved incident ids repeat (" + std::to_string(incident.id) + ")");
+        while (std::int64_t(dense.size()) + 1 < incident.id) {
+            Incident shell;
+            shell.id = std::int64_t(dense.size()) + 1;
+            shell.end = 1;
+            shell.archived = true;
+            dense.push_back(shell);
+        }
+        dense.push_back(std::move(incident));
     }
+    state.incidents = std::move(dense);
     for (Silence &s : state.silences) {
         auto matchers = parseSelector(s.matchersText);
         if (!matchers)
@@ -486,6 +500,15 @@ void AlertBook::prune(Timestamp now)
             m_byFingerprint.erase(it);
         m_alerts.pop_front();
         ++m_firstAlertId;
+    }
+    // Closed incidents keep only a shell in memory after the retention (ids stay stable).
+    for (Incident &incident : m_incidents) {
+        if (incident.archived || incident.open() || now - incident.end < m_options.memoryRetention)
+            continue;
+        incident.archived = true;
+        std::vector<std::int64_t>().swap(incident.alerts);
+        std::vector<std::string>().swap(incident.explanations);
+        incident.entities.clear();
     }
 }
 

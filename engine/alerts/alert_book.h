@@ -96,6 +96,7 @@ struct Incident {
     std::vector<std::int64_t> alerts;
     std::set<std::string> entities;
     std::vector<std::string> explanations; // one line per grouping decision: why each alert is here
+    bool archived = false; // closed long ago: details left memory (the event store keeps them)
     bool open() const { return end == 0; }
 };
 Duration slaFor(AlertSeverity severity);
