@@ -262,6 +262,12 @@ private Q_SLOTS:
         QAbstractItemModelTester incidentTester(view.incidentModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         view.setFilterText(QStringLiteral("PaymentErrors"));
         QCOMPARE(view.alertProxy()->rowCount(), 1);
+        // The timeline's brush narrows the alerts to a time range; an empty range hides it, clearing restores it.
+        view.setTimeRange(in.ts - Engine::kHour, in.ts - Engine::kMinute);
+        QCOMPARE(view.alertProxy()->rowCount(), 0);
+        view.setTimeRange(in.ts - Engine::kMinute, in.ts + Engine::kMinute);
+        QCOMPARE(view.alertProxy()->rowCount(), 1);
+        view.setTimeRange(1, 0);
         const qlonglong id = view.alertProxy()->index(0, 0).data(Ui::AlertTableModel::IdRole).toLongLong();
         QVERIFY(m_engine->acknowledgeAlert(id, "test-operator", "looking into it").has_value());
         QCOMPARE(m_engine->alert(id)->state, Engine::AlertState::Acknowledged);

@@ -84,6 +84,8 @@ void MainWindow::buildViews(const ViewRegistry &registry, Engine::FeedManager *f
         };
         connect(timeline, SIGNAL(alertActivated(qint64)), alerts, SLOT(selectAlert(qint64)));
         connect(timeline, SIGNAL(incidentActivated(qint64)), alerts, SLOT(selectIncident(qint64)));
+        connect(timeline, SIGNAL(rangeSelected(qint64,qint64)), alerts, SLOT(setTimeRange(qint64,qint64)));
+        connect(timeline, SIGNAL(rangeSelected(qint64,qint64)), this, SLOT(raiseAlertsDock()));
         connect(timeline, SIGNAL(alertActivated(qint64)), this, SLOT(raiseAlertsDock()));
         connect(timeline, SIGNAL(incidentActivated(qint64)), this, SLOT(raiseAlertsDock()));
         m_raiseAlerts = raise;

@@ -1,5 +1,6 @@
 #include "alerts_view.h"
 
+#include <QDateTime>
 #include <QHBoxLayout>
 #include <climits>
 #include <QHeaderView>
@@ -8,6 +9,7 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
@@ -28,6 +30,7 @@ class AlertFilter : public QSortFilterProxyModel
 public:
     using QSortFilterProxyModel::QSortFilterProxyModel;
     std::int64_t incident = 0;
+    std::int64_t from = 1, to = 0; // from > to: no time range
     void refresh() { invalidateFilter(); }
 
 protected:
@@ -36,6 +39,12 @@ protected:
         if (incident) {
             const QModelIndex idx = sourceModel()->index(row, AlertTableModel::IncidentCol, parent);
             if (idx.data(AlertTableModel::SortRole).toLongLong() != incident)
+                return false;
+        }
+        if (from <= to) {
+            const auto *model = static_cast<const AlertTableModel *>(sourceModel());
+            const Engine::Alert *a = model->alert(row);
+            if (!a || a->startsAt > to || (!a->active() && a->endsAt < from))
                 return false;
         }
         return QSortFilterProxyModel::filterAcceptsRow(row, parent);
@@ -76,6 +85,7 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     , m_incidentProxy(new QSortFilterProxyModel(this))
     , m_filter(new QLineEdit(this))
     , m_summary(new QLabel(this))
+    , m_rangeButton(new QPushButton(this))
     , m_why(new QTextBrowser(this))
 {
     m_alertProxy->setSourceModel(m_alerts);
@@ -105,6 +115,10 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     layout->setContentsMargins(6, 6, 6, 6);
     auto *top = new QHBoxLayout;
     top->addWidget(m_summary, 1);
+    m_rangeButton->setToolTip(tr("Alerts active in the time range brushed on the timeline; click to clear"));
+    m_rangeButton->hide();
+    connect(m_rangeButton, &QPushButton::clicked, this, [this] { setTimeRange(1, 0); });
+    top->addWidget(m_rangeButton);
     top->addWidget(m_filter, 1);
     layout->addLayout(top);
     auto *split = new QSplitter(Qt::Horizontal, this);
@@ -199,6 +213,19 @@ void AlertsView::incidentSelected()
     for (const std::string &why : incident->explanations)
         html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(why).toHtmlEscaped());
     m_why->setHtml(html + QStringLiteral("</ul>"));
+}
+
+void AlertsView::setTimeRange(qint64 from, qint64 to)
+{
+    auto *filter = static_cast<AlertFilter *>(m_alertProxy);
+    filter->from = from;
+    filter->to = to;
+    filter->refresh();
+    m_rangeButton->setVisible(from <= to);
+    if (from <= to) {
+        const auto when = [](qint64 t) { return QDateTime::fromMSecsSinceEpoch(t / 1'000'000, Qt::UTC).toString(QStringLiteral("MM-dd HH:mm")); };
+        m_rangeButton->setText(tr("%1 – %2 UTC  ✕").arg(when(from), when(to)));
+    }
 }
 
 void AlertsView::selectIncident(qint64 incidentId)

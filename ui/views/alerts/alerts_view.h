@@ -6,6 +6,7 @@
 
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSortFilterProxyModel;
 class QTableView;
 class QTextBrowser;
@@ -36,6 +37,8 @@ public Q_SLOTS:
     // Opened from elsewhere (the timeline): shows the alert's incident and selects the alert.
     void selectAlert(qint64 alertId);
     void selectIncident(qint64 incidentId);
+    // Narrows the alerts to those active in [from, to] (the timeline's brush); from > to clears it.
+    void setTimeRange(qint64 from, qint64 to);
 
 private:
     void applySnapshot(const Engine::SnapshotPtr &snapshot);
@@ -52,6 +55,7 @@ private:
     QTableView *m_incidentTable;
     QLineEdit *m_filter;
     QLabel *m_summary;
+    QPushButton *m_rangeButton;
     QTextBrowser *m_why;
     std::int64_t m_selectedIncident = 0;
 };
