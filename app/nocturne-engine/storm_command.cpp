@@ -8,6 +8,7 @@
 #include <set>
 
 #include "alerts/alert_book.h"
+#include "alerts/alert_sources.h"
 #include "alerts/topology_distance.h"
 #include "commands.h"
 #include "core/random.h"
@@ -20,17 +21,6 @@ namespace Nocturne::App {
 using namespace Nocturne::Engine;
 
 namespace {
-AlertSeverity severityOf(EventSeverity s)
-{
-    switch (s) {
-    case EventSeverity::Critical: return AlertSeverity::Critical;
-    case EventSeverity::High: return AlertSeverity::High;
-    case EventSeverity::Medium: return AlertSeverity::Medium;
-    case EventSeverity::Low: return AlertSeverity::Low;
-    }
-    return AlertSeverity::Medium;
-}
-
 struct TimedInput {
     AlertInput input;
     int fault = -1; // ground truth: index of the injected fault whose path the alert is on, -1: noise
@@ -114,25 +104,12 @@ int runStorm(const QStringList &args)
     for (const AnomalyEvent &e : events) {
         if (e.onset < start || e.onset >= stop)
             continue;
-        const std::string entity = e.entity.find("->") != std::string::npos ? e.entity.substr(0, e.entity.find("->")) : e.entity;
-        const Entity *known = copy.estate.find(entity);
-        for (const InvolvedMetric &m : e.metrics) {
-            TimedInput in;
-            in.input.source = "detector";
-            in.input.name = m.metric + "_" + anomalyReasonName(m.reason);
-            in.input.labels = {{"entity", e.entity}, {"kind", known ? entityKindName(known->kind) : "edge"}, {"scenario", copy.name}};
-            in.input.severity = severityOf(e.severity);
-            in.input.entity = entity;
-            in.input.ts = std::max(e.onset, m.firstAnomalous);
-            in.input.annotations = {{"summary", e.entity + ": " + m.metric + " " + anomalyReasonName(m.reason)}};
-            in.fault = faultOf(e.entity, in.input.ts);
-            inputs.push_back(in);
-            if (!e.open) {
-                TimedInput done = in;
-                done.input.resolved = true;
-                done.input.ts = std::max(e.end, in.input.ts);
-                inputs.push_back(done);
-            }
+        for (const AlertInput &fired : alertsFromAnomalyEvent(e, &copy.estate, false)) {
+            inputs.push_back({fired, faultOf(e.entity, fired.ts)});
+        }
+        if (!e.open) {
+            for (const AlertInput &done : alertsFromAnomalyEvent(e, &copy.estate, true))
+                inputs.push_back({done, faultOf(e.entity, done.ts)});
         }
     }
     // Background noise: short blips on random entities (flapping checks, one-off errors), deterministic per seed.

@@ -158,16 +158,19 @@ int main(int argc, char **argv)
     Ui::SnapshotHub hub(engine);
     Ui::ViewRegistry registry;
     Ui::registerBuiltinViews(registry);
+    // Either the wall or the console: a hidden console would still process every snapshot in all its views.
     std::unique_ptr<Ui::WallWindow> wall;
+    std::unique_ptr<Ui::MainWindow> window;
     if (parser.isSet(QStringLiteral("wall"))) {
         wall = std::make_unique<Ui::WallWindow>(hub, parser.value(QStringLiteral("wall-page-seconds")).toInt());
         wall->showPage(parser.value(QStringLiteral("wall-page")).toInt() - 1);
+    } else {
+        window = std::make_unique<Ui::MainWindow>(hub, registry, &feeds);
     }
-    Ui::MainWindow window(hub, registry, &feeds);
-    QWidget &shown = wall ? static_cast<QWidget &>(*wall) : static_cast<QWidget &>(window);
+    QWidget &shown = wall ? static_cast<QWidget &>(*wall) : static_cast<QWidget &>(*window);
 
-    if (parser.isSet(QStringLiteral("view"))) {
-        QWidget *view = window.view(parser.value(QStringLiteral("view")));
+    if (parser.isSet(QStringLiteral("view")) && window) {
+        QWidget *view = window->view(parser.value(QStringLiteral("view")));
         if (!view)
             return fail(QStringLiteral("--view: no view '%1'").arg(parser.value(QStringLiteral("view"))));
         if (auto *dock = qobject_cast<QDockWidget *>(view->parentWidget()))
@@ -199,9 +202,9 @@ int main(int argc, char **argv)
     } else if (wall) {
         wall->showFullScreen();
     } else {
-        window.resize(1600, 1000);
-        window.restoreLayout();
-        window.show();
+        window->resize(1600, 1000);
+        window->restoreLayout();
+        window->show();
     }
 #if defined(__GLIBC__)
     QTimer trim;

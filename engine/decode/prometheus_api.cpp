@@ -98,10 +98,10 @@ Result<std::vector<RuleAlert>> decodeRuleAlerts(std::string_view json)
         RuleAlert alert;
         const QJsonObject labels = a.value(QStringLiteral("labels")).toObject();
         for (auto it = labels.begin(); it != labels.end(); ++it)
-            alert.labels.emplace_back(it.key().toStdString(), it.value().toString().toStdString());
+            alert.labels.emplace(it.key().toStdString(), it.value().toString().toStdString());
         const QJsonObject annotations = a.value(QStringLiteral("annotations")).toObject();
         for (auto it = annotations.begin(); it != annotations.end(); ++it)
-            alert.annotations.emplace_back(it.key().toStdString(), it.value().toString().toStdString());
+            alert.annotations.emplace(it.key().toStdString(), it.value().toString().toStdString());
         alert.state = a.value(QStringLiteral("state")).toString().toStdString();
         if (auto ts = parseIso8601(a.value(QStringLiteral("activeAt")).toString().toStdString()))
             alert.activeAt = *ts;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,8 +33,8 @@ struct TargetHealth {
 Result<std::vector<TargetHealth>> decodeTargets(std::string_view json);
 
 struct RuleAlert {
-    std::vector<std::pair<std::string, std::string>> labels; // includes alertname
-    std::vector<std::pair<std::string, std::string>> annotations;
+    std::map<std::string, std::string> labels; // includes alertname
+    std::map<std::string, std::string> annotations;
     std::string state; // "firing" or "pending"
     Timestamp activeAt = 0;
 };

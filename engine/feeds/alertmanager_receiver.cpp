@@ -1,5 +1,6 @@
 #include "alertmanager_receiver.h"
 
+#include "alerts/alert_sources.h"
 #include "runtime/engine.h"
 
 namespace Nocturne::Engine {
@@ -76,10 +77,7 @@ HttpServer::Response AlertmanagerReceiver::handle(const HttpServer::Request &req
         const auto severity = alert.labels.find("severity");
         const auto summary = alert.annotations.find("summary");
         e.severity = severity != alert.labels.end() ? severity->second : "warning";
-        for (const char *key : {"service", "instance", "job"}) {
-            if (e.entity.empty() && alert.labels.count(key))
-                e.entity = alert.labels.at(key);
-        }
+        e.entity = entityFromLabels(alert.labels);
         e.title = (name != alert.labels.end() ? name->second : std::string("alert")) + " " + alert.status
                 + (summary != alert.annotations.end() ? ": " + summary->second : std::string());
         std::string labels;
@@ -93,25 +91,9 @@ HttpServer::Response AlertmanagerReceiver::handle(const HttpServer::Request &req
     // The same alerts enter the alert book (de-duplicated by fingerprint, grouped into incidents).
     std::vector<AlertInput> alerts;
     for (const ReceivedAlert &alert : payload->alerts) {
-        AlertInput in;
-        in.source = "alertmanager";
-        const auto name = alert.labels.find("alertname");
-        in.name = name != alert.labels.end() ? name->second : "alert";
-        for (const auto &[k, v] : alert.labels) {
-            if (k != "alertname")
-                in.labels.push_back({k, v});
-        }
-        for (const auto &[k, v] : alert.annotations)
-            in.annotations.emplace_back(k, v);
-        const auto severity = alert.labels.find("severity");
-        in.severity = severity != alert.labels.end() ? parseAlertSeverity(severity->second) : AlertSeverity::Medium;
-        for (const char *key : {"service", "instance", "job"}) {
-            if (in.entity.empty() && alert.labels.count(key))
-                in.entity = alert.labels.at(key);
-        }
-        in.resolved = alert.status == "resolved";
-        in.ts = in.resolved && alert.endsAt ? alert.endsAt : alert.startsAt;
-        alerts.push_back(std::move(in));
+        const bool resolved = alert.status == "resolved";
+        alerts.push_back(alertFromLabels("alertmanager", alert.labels, alert.annotations,
+                                         resolved && alert.endsAt ? alert.endsAt : alert.startsAt, resolved));
     }
     m_engine.ingestAlerts(alerts);
     ++m_accepted;

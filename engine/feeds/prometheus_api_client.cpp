@@ -4,6 +4,7 @@
 #include <QNetworkRequest>
 #include <QUrlQuery>
 
+#include "alerts/alert_sources.h"
 #include "decode/prometheus_api.h"
 #include "runtime/engine.h"
 
@@ -160,20 +161,7 @@ void PrometheusApiClient::alertsFinished(QNetworkReply *reply)
             for (const RuleAlert &rule : *alerts) {
                 if (rule.state != "firing")
                     continue; // pending: the rule's `for` has not elapsed
-                AlertInput in;
-                in.source = "prometheus";
-                for (const auto &[k, v] : rule.labels) {
-                    if (k == "alertname")
-                        in.name = v;
-                    else
-                        in.labels.push_back({k, v});
-                    if (k == "severity")
-                        in.severity = parseAlertSeverity(v);
-                    if (in.entity.empty() && (k == "service" || k == "instance" || k == "job"))
-                        in.entity = v;
-                }
-                in.annotations = rule.annotations;
-                in.ts = rule.activeAt ? rule.activeAt : now;
+                AlertInput in = alertFromLabels("prometheus", rule.labels, rule.annotations, rule.activeAt ? rule.activeAt : now, false);
                 firing.emplace(alertFingerprint(in.name, SeriesKey::make(in.name, in.labels).labels), in);
             }
             std::vector<AlertInput> inputs;

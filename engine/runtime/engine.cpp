@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 
+#include "alerts/alert_sources.h"
 #include "runtime/scenario_replayer.h"
 #include "scenario/signal_generator.h"
 #include "storage/event_store.h"
@@ -429,24 +430,8 @@ void Engine::advanceTo(Timestamp now)
         // repeats and groups them into incidents. Call-edge events alert on their caller.
         std::lock_guard lock(m_alertMutex);
         for (const AnomalyEvent &event : changed) {
-            const std::string entity = event.entity.find("->") != std::string::npos ? event.entity.substr(0, event.entity.find("->")) : event.entity;
-            for (const InvolvedMetric &m : event.metrics) {
-                AlertInput in;
-                in.source = "detector";
-                in.name = m.metric + "_" + anomalyReasonName(m.reason);
-                in.labels = {{"entity", event.entity}, {"metric", m.metric}};
-                if (const Entity *known = m_scenario ? m_scenario->estate.find(entity) : nullptr)
-                    in.labels.push_back({"kind", entityKindName(known->kind)});
-                in.severity = event.severity == EventSeverity::Critical ? AlertSeverity::Critical
-                            : event.severity == EventSeverity::High     ? AlertSeverity::High
-                            : event.severity == EventSeverity::Medium   ? AlertSeverity::Medium
-                                                                        : AlertSeverity::Low;
-                in.entity = entity;
-                in.annotations = {{"summary", event.entity + ": " + m.metric + " " + anomalyReasonName(m.reason)}};
-                in.ts = event.open ? std::max(event.onset, m.firstAnomalous) : event.end;
-                in.resolved = !event.open;
+            for (const AlertInput &in : alertsFromAnomalyEvent(event, m_scenario ? &m_scenario->estate : nullptr, !event.open))
                 m_alertBook.ingest(in);
-            }
         }
         m_alertBook.advance(now);
         ++m_alertsVersion;
