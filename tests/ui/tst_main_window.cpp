@@ -26,6 +26,7 @@
 #include "views/feeds/feeds_view.h"
 #include "views/alerts/alerts_view.h"
 #include "wall/wall_window.h"
+#include "models/alert_group_model.h"
 #include "models/alert_table_model.h"
 #include <QSortFilterProxyModel>
 
@@ -262,6 +263,13 @@ private Q_SLOTS:
         QAbstractItemModelTester incidentTester(view.incidentModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         view.setFilterText(QStringLiteral("PaymentErrors"));
         QCOMPARE(view.alertProxy()->rowCount(), 1);
+        // Grouped by entity: one group holding the alert; back to the flat table.
+        view.setGroupColumn(Ui::AlertTableModel::Entity);
+        view.groupModel()->rebuildNow();
+        QCOMPARE(view.groupModel()->rowCount(), 1);
+        QCOMPARE(view.groupModel()->rowCount(view.groupModel()->index(0, 0)), 1);
+        view.setGroupColumn(-1);
+        QCOMPARE(view.groupModel()->rowCount(), 0);
         // The timeline's brush narrows the alerts to a time range; an empty range hides it, clearing restores it.
         view.setTimeRange(in.ts - Engine::kHour, in.ts - Engine::kMinute);
         QCOMPARE(view.alertProxy()->rowCount(), 0);

@@ -3,6 +3,10 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <QSortFilterProxyModel>
+#include <QStandardItemModel>
+
+#include "models/alert_group_model.h"
 #include "models/entity_health_model.h"
 #include "models/series_list_model.h"
 
@@ -51,6 +55,59 @@ private Q_SLOTS:
         QCOMPARE(model.data(model.index(0, Ui::EntityHealthModel::StateColumn)).toString(), QStringLiteral("? N/A"));
         model.setHealth({});
         QCOMPARE(model.rowCount(), 0);
+    }
+
+    void alertGroupModel()
+    {
+        // A flat table: column 0 = entity, column 1 = severity (SortRole = rank, 0 most severe).
+        constexpr int SortRole = Qt::UserRole + 1;
+        QStandardItemModel flat(0, 2);
+        const auto add = [&](const QString &entity, int severity) {
+            auto *e = new QStandardItem(entity);
+            auto *s = new QStandardItem(QStringLiteral("S%1").arg(severity));
+            s->setData(severity, SortRole);
+            flat.appendRow({e, s});
+        };
+        add(QStringLiteral("db"), 2);
+        add(QStringLiteral("web"), 3);
+        add(QStringLiteral("db"), 0);
+        add(QStringLiteral("cache"), 3);
+        add(QStringLiteral("web"), 3);
+        add(QStringLiteral("web"), 4);
+        QSortFilterProxyModel proxy;
+        proxy.setSourceModel(&flat);
+        Ui::AlertGroupModel groups;
+        QAbstractItemModelTester tester(&groups, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        groups.setSourceModel(&proxy, SortRole, 1);
+        QCOMPARE(groups.rowCount(), 0); // no grouping: empty
+        groups.setGroupColumn(0);
+        // Worst severity first (db has a 0), then size (web 3 alerts before cache 1, both worst 3).
+        QCOMPARE(groups.rowCount(), 3);
+        QCOMPARE(groups.index(0, 0).data(Ui::AlertGroupModel::GroupKeyRole).toString(), QStringLiteral("db"));
+        QCOMPARE(groups.index(1, 0).data(Ui::AlertGroupModel::GroupKeyRole).toString(), QStringLiteral("web"));
+        QCOMPARE(groups.index(2, 0).data(Ui::AlertGroupModel::GroupKeyRole).toString(), QStringLiteral("cache"));
+        QCOMPARE(groups.index(1, 0).data(Ui::AlertGroupModel::GroupSizeRole).toInt(), 3);
+        QCOMPARE(groups.index(0, 1).data().toString(), QStringLiteral("S0")); // the group's worst severity
+        const QModelIndex web = groups.index(1, 0);
+        QCOMPARE(groups.rowCount(web), 3);
+        // Children keep the flat model's order and read through to it.
+        QCOMPARE(groups.index(2, 1, web).data().toString(), QStringLiteral("S4"));
+        QCOMPARE(groups.sourceRow(groups.index(2, 1, web)), 5);
+        QCOMPARE(groups.parent(groups.index(2, 1, web)), web);
+        // Filtering the flat model regroups (coalesced to one rebuild per event-loop turn).
+        QSignalSpy rebuilt(&groups, &Ui::AlertGroupModel::rebuilt);
+        proxy.setFilterFixedString(QStringLiteral("web"));
+        QVERIFY(rebuilt.wait(1000));
+        QCOMPARE(rebuilt.count(), 1);
+        QCOMPARE(groups.rowCount(), 1);
+        QCOMPARE(groups.rowCount(groups.index(0, 0)), 3);
+        // Group by severity instead.
+        proxy.setFilterFixedString({});
+        groups.setGroupColumn(1);
+        QCOMPARE(groups.rowCount(), 4);
+        QCOMPARE(groups.index(3, 0).data(Ui::AlertGroupModel::GroupKeyRole).toString(), QStringLiteral("S4"));
+        groups.setGroupColumn(-1);
+        QCOMPARE(groups.rowCount(), 0);
     }
 
     void seriesListModel()

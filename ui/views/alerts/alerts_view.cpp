@@ -1,5 +1,6 @@
 #include "alerts_view.h"
 
+#include <QComboBox>
 #include <QDateTime>
 #include <QHBoxLayout>
 #include <climits>
@@ -10,12 +11,16 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QTextBrowser>
+#include <QTreeView>
 #include <QVBoxLayout>
 
+#include "models/alert_group_model.h"
 #include "models/alert_table_model.h"
 #include "runtime/engine.h"
 #include "shell/snapshot_hub.h"
@@ -87,6 +92,10 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     , m_summary(new QLabel(this))
     , m_rangeButton(new QPushButton(this))
     , m_why(new QTextBrowser(this))
+    , m_groups(new AlertGroupModel(this))
+    , m_alertTree(new QTreeView(this))
+    , m_alertStack(new QStackedWidget(this))
+    , m_groupBy(new QComboBox(this))
 {
     m_alertProxy->setSourceModel(m_alerts);
     m_alertProxy->setSortRole(AlertTableModel::SortRole);
@@ -105,7 +114,35 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     for (int c = 0; c < int(std::size(incidentWidths)); ++c)
         m_incidentTable->setColumnWidth(c, incidentWidths[c]);
     m_alertTable->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(m_alertTable, &QWidget::customContextMenuRequested, this, &AlertsView::showAlertMenu);
+    connect(m_alertTable, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) { showAlertMenu(m_alertTable, pos); });
+
+    // Grouped alerts: the same filtered, sorted rows regrouped under one parent per value of a column.
+    m_groups->setSourceModel(m_alertProxy, AlertTableModel::SortRole, AlertTableModel::Severity);
+    m_alertTree->setModel(m_groups);
+    m_alertTree->setUniformRowHeights(true);
+    m_alertTree->setAlternatingRowColors(true);
+    m_alertTree->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_alertTree->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_alertTree->header()->setStretchLastSection(true);
+    for (int c = 0; c < int(std::size(alertWidths)); ++c)
+        m_alertTree->setColumnWidth(c, c == 0 ? alertWidths[c] + 160 : alertWidths[c]);
+    connect(m_alertTree, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) { showAlertMenu(m_alertTree, pos); });
+    connect(m_alertTree, &QTreeView::collapsed, this, [this](const QModelIndex &i) { m_collapsedGroups.insert(i.data(AlertGroupModel::GroupKeyRole).toString()); });
+    connect(m_alertTree, &QTreeView::expanded, this, [this](const QModelIndex &i) { m_collapsedGroups.remove(i.data(AlertGroupModel::GroupKeyRole).toString()); });
+    connect(m_groups, &AlertGroupModel::rebuilt, this, &AlertsView::restoreExpansion);
+    m_alertStack->addWidget(m_alertTable);
+    m_alertStack->addWidget(m_alertTree);
+    m_groupBy->addItem(tr("No grouping"), -1);
+    m_groupBy->addItem(tr("Group by state"), int(AlertTableModel::State));
+    m_groupBy->addItem(tr("Group by severity"), int(AlertTableModel::Severity));
+    m_groupBy->addItem(tr("Group by alert"), int(AlertTableModel::Name));
+    m_groupBy->addItem(tr("Group by entity"), int(AlertTableModel::Entity));
+    m_groupBy->addItem(tr("Group by incident"), int(AlertTableModel::IncidentCol));
+    m_groupBy->setToolTip(tr("Group the alerts table; groups sort by worst severity, then size"));
+    connect(m_groupBy, &QComboBox::currentIndexChanged, this, [this](int i) {
+        setGroupColumn(m_groupBy->itemData(i).toInt());
+        QSettings().setValue(QStringLiteral("alerts/groupBy"), m_groupBy->itemData(i).toInt());
+    });
 
     m_filter->setPlaceholderText(tr("Filter alerts (name, entity, state, severity, summary)…"));
     m_filter->setClearButtonEnabled(true);
@@ -120,10 +157,11 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     connect(m_rangeButton, &QPushButton::clicked, this, [this] { setTimeRange(1, 0); });
     top->addWidget(m_rangeButton);
     top->addWidget(m_filter, 1);
+    top->addWidget(m_groupBy);
     layout->addLayout(top);
     auto *split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(m_incidentTable);
-    split->addWidget(m_alertTable);
+    split->addWidget(m_alertStack);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
     auto *vertical = new QSplitter(Qt::Vertical, this);
@@ -154,6 +192,7 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
         menu.exec(m_incidentTable->viewport()->mapToGlobal(pos));
     });
     connect(&m_hub, &SnapshotHub::snapshotChanged, this, &AlertsView::applySnapshot);
+    setGroupColumn(QSettings().value(QStringLiteral("alerts/groupBy"), -1).toInt()); // the operator's last choice
     if (m_hub.current())
         applySnapshot(m_hub.current());
 }
@@ -246,6 +285,22 @@ void AlertsView::selectAlert(qint64 alertId)
         return;
     if (alert->incidentId)
         selectIncident(alert->incidentId);
+    if (m_groups->groupColumn() >= 0) {
+        m_groups->rebuildNow();
+        for (int g = 0; g < m_groups->rowCount(); ++g) {
+            const QModelIndex group = m_groups->index(g, 0);
+            for (int r = 0; r < m_groups->rowCount(group); ++r) {
+                const QModelIndex child = m_groups->index(r, 0, group);
+                if (child.data(AlertTableModel::IdRole).toLongLong() == alertId) {
+                    m_alertTree->expand(group);
+                    m_alertTree->setCurrentIndex(child);
+                    m_alertTree->scrollTo(child);
+                    return;
+                }
+            }
+        }
+        return;
+    }
     for (int r = 0; r < m_alertProxy->rowCount(); ++r) {
         if (m_alertProxy->index(r, 0).data(AlertTableModel::IdRole).toLongLong() == alertId) {
             m_alertTable->selectRow(r);
@@ -255,10 +310,32 @@ void AlertsView::selectAlert(qint64 alertId)
     }
 }
 
-void AlertsView::showAlertMenu(const QPoint &pos)
+void AlertsView::setGroupColumn(int column)
 {
-    const QModelIndex index = m_alertTable->indexAt(pos);
-    if (!index.isValid())
+    const int item = m_groupBy->findData(column);
+    if (item >= 0 && item != m_groupBy->currentIndex()) {
+        m_groupBy->setCurrentIndex(item); // comes back here through the signal
+        return;
+    }
+    m_collapsedGroups.clear();
+    m_groups->setGroupColumn(column);
+    m_alertStack->setCurrentWidget(column < 0 ? static_cast<QWidget *>(m_alertTable) : m_alertTree);
+}
+
+void AlertsView::restoreExpansion()
+{
+    // Rebuilt groups keep what the operator collapsed; everything else opens (a handful of groups is the point).
+    for (int r = 0; r < m_groups->rowCount(); ++r) {
+        const QModelIndex group = m_groups->index(r, 0);
+        m_alertTree->setExpanded(group, !m_collapsedGroups.contains(group.data(AlertGroupModel::GroupKeyRole).toString()));
+        m_alertTree->setFirstColumnSpanned(r, {}, false);
+    }
+}
+
+void AlertsView::showAlertMenu(QAbstractItemView *view, const QPoint &pos)
+{
+    const QModelIndex index = view->indexAt(pos);
+    if (!index.isValid() || index.data(AlertTableModel::IdRole).isNull())
         return;
     const std::int64_t id = index.data(AlertTableModel::IdRole).toLongLong();
     QMenu menu(this);
@@ -283,7 +360,7 @@ void AlertsView::showAlertMenu(const QPoint &pos)
             QMessageBox::warning(this, tr("Split"), QString::fromStdString(s.error().message));
         m_hub.pollNow();
     });
-    menu.exec(m_alertTable->viewport()->mapToGlobal(pos));
+    menu.exec(view->viewport()->mapToGlobal(pos));
 }
 
 void AlertsView::act(const QString &action, std::int64_t alertId)

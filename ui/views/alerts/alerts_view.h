@@ -1,10 +1,16 @@
 #pragma once
 
+#include <QSet>
 #include <QWidget>
+
+class QAbstractItemView;
 
 #include "runtime/engine_snapshot.h"
 
+class QComboBox;
 class QLabel;
+class QStackedWidget;
+class QTreeView;
 class QLineEdit;
 class QPushButton;
 class QSortFilterProxyModel;
@@ -13,6 +19,7 @@ class QTextBrowser;
 
 namespace Nocturne::Ui {
 
+class AlertGroupModel;
 class AlertTableModel;
 class IncidentTableModel;
 class SnapshotHub;
@@ -29,6 +36,9 @@ public:
     AlertTableModel *alertModel() const { return m_alerts; }
     IncidentTableModel *incidentModel() const { return m_incidents; }
     QSortFilterProxyModel *alertProxy() const { return m_alertProxy; }
+    AlertGroupModel *groupModel() const { return m_groups; }
+    // Groups the alerts by one of AlertTableModel's columns (State, Severity, Name, Entity, IncidentCol); -1: flat.
+    void setGroupColumn(int column);
     void setFilterText(const QString &text);
     // The person recorded on actions: $NOCTURNE_USER, else the login name.
     static QString operatorName();
@@ -42,7 +52,8 @@ public Q_SLOTS:
 
 private:
     void applySnapshot(const Engine::SnapshotPtr &snapshot);
-    void showAlertMenu(const QPoint &pos);
+    void showAlertMenu(QAbstractItemView *view, const QPoint &pos);
+    void restoreExpansion();
     void incidentSelected();
     void act(const QString &action, std::int64_t alertId);
 
@@ -52,11 +63,16 @@ private:
     QSortFilterProxyModel *m_alertProxy;
     QSortFilterProxyModel *m_incidentProxy;
     QTableView *m_alertTable;
+    QSet<QString> m_collapsedGroups;
     QTableView *m_incidentTable;
     QLineEdit *m_filter;
     QLabel *m_summary;
     QPushButton *m_rangeButton;
     QTextBrowser *m_why;
+    AlertGroupModel *m_groups;
+    QTreeView *m_alertTree;
+    QStackedWidget *m_alertStack;
+    QComboBox *m_groupBy;
     std::int64_t m_selectedIncident = 0;
 };
 
