@@ -18,5 +18,6 @@ bool parseArguments(QCommandLineParser &parser, const QStringList &args, const c
 int runServe(const QStringList &args);
 int runMockKafka(const QStringList &args);
 int runStorm(const QStringList &args);
+int runProfile(const QStringList &args);
 
 } // namespace Nocturne::App

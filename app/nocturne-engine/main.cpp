@@ -19,6 +19,7 @@ void printUsage(FILE *out)
                "  detect    score timestamp,value CSV files (or a NAB corpus) with the streaming detector\n"
                "  parse-logs  mine log templates from a file (or a Loghub-2k folder)\n"
                "  storm     replay the fault library as an alert storm, group into incidents, score it\n"
+               "  profile   import a profile: summary, hot spots, rules, top movers against a baseline\n"
                "  serve     run the configured feeds (Kafka, Prometheus, Alertmanager, logs) headless\n"
                "  mock-kafka  start librdkafka's mock Kafka cluster and publish a scenario to it as OTLP\n"
                "  version   print the version\n"
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
         {QStringLiteral("version"), runVersion},
         {QStringLiteral("serve"), runServe},
         {QStringLiteral("storm"), runStorm},
+        {QStringLiteral("profile"), runProfile},
         {QStringLiteral("mock-kafka"), runMockKafka},
     };
     auto it = commands.find(args.front());
