@@ -253,7 +253,14 @@ Result<Profile> importPerfScript(std::string_view data, std::string_view source,
     bool inSample = false;
     std::size_t headerLine = 0;
     std::vector<FrameId> leafFirst, rootFirst;
-    std::map<std::string, std::pair<TimelineTrack *, std::unique_ptr<TimelineBuilder>>> tracks;
+    struct Track
+    {
+        TimelineTrack *track = nullptr;
+        std::unique_ptr<TimelineBuilder> builder;
+        double first = 0, last = 0;
+        std::size_t n = 0;
+    };
+    std::map<std::string, Track> tracks;
     std::vector<std::unique_ptr<TimelineTrack>> trackStore;
     const auto flush = [&] {
         if (!inSample)
@@ -270,13 +277,16 @@ Result<Profile> importPerfScript(std::string_view data, std::string_view source,
         tree.addStack(rootFirst, 1.0);
         ++p.samples;
         auto &slot = tracks[comm + " " + thread];
-        if (!slot.first) {
+        if (!slot.track) {
             trackStore.push_back(std::make_unique<TimelineTrack>());
-            slot.first = trackStore.back().get();
-            slot.first->name = comm + " " + thread;
-            slot.second = std::make_unique<TimelineBuilder>(*slot.first);
+            slot.track = trackStore.back().get();
+            slot.track->name = comm + " " + thread;
+            slot.builder = std::make_unique<TimelineBuilder>(*slot.track);
+            slot.first = time;
         }
-        slot.second->sample(time, rootFirst);
+        slot.builder->sample(time, rootFirst);
+        slot.last = std::max(slot.last, time);
+        ++slot.n;
         leafFirst.clear();
     };
     std::string_view line;
@@ -376,8 +386,8 @@ Result<Profile> importPerfScript(std::string_view data, std::string_view source,
     flush();
     if (p.samples == 0)
         return makeError(ErrorCode::ParseError, "no perf samples found", std::string(source) + ":1");
-    for (auto &[_, slot] : tracks)
-        slot.second->finish(slot.first->end + 0.0);
+    for (auto &[_, slot] : tracks) // the last sample lasts one average interval
+        slot.builder->finish(slot.last + (slot.n > 1 ? (slot.last - slot.first) / double(slot.n - 1) : 1.0));
     for (auto &t : trackStore)
         p.timeline.push_back(std::move(*t));
     std::sort(p.timeline.begin(), p.timeline.end(), [](const TimelineTrack &a, const TimelineTrack &b) { return a.spans.size() > b.spans.size(); });
