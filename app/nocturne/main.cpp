@@ -19,6 +19,7 @@
 #include "runtime/engine.h"
 #include "scenario/scenario_library.h"
 #include "shell/main_window.h"
+#include "views/profiles/profiles_view.h"
 #include "shell/snapshot_hub.h"
 #include "shell/view_registry.h"
 #include "storage/event_store.h"
@@ -77,7 +78,10 @@ int main(int argc, char **argv)
                       QStringLiteral("20")});
     parser.addOption({QStringLiteral("wall-page"), QStringLiteral("Start the wall on this page (1-based)."), QStringLiteral("n"),
                       QStringLiteral("1")});
-    parser.addOption({QStringLiteral("view"), QStringLiteral("Bring this view's dock to the front (overview, metrics, logs, feeds)."),
+    parser.addOption({QStringLiteral("profile"), QStringLiteral("Open a profile file in the Profiles view (repeatable; with two, the "
+                                                                "last is compared with the first)."),
+                      QStringLiteral("file")});
+    parser.addOption({QStringLiteral("view"), QStringLiteral("Bring this view's dock to the front (overview, metrics, logs, feeds, alerts, timeline, profiles)."),
                       QStringLiteral("id")});
     parser.addOption({QStringLiteral("size"), QStringLiteral("Window size for --screenshot, WxH."), QStringLiteral("WxH"),
                       QStringLiteral("1600x1000")});
@@ -175,6 +179,30 @@ int main(int argc, char **argv)
             return fail(QStringLiteral("--view: no view '%1'").arg(parser.value(QStringLiteral("view"))));
         if (auto *dock = qobject_cast<QDockWidget *>(view->parentWidget()))
             QTimer::singleShot(0, dock, [dock] { dock->raise(); });
+    }
+    if (parser.isSet(QStringLiteral("profile")) && window) {
+        auto *profiles = qobject_cast<Ui::ProfilesView *>(window->view(QStringLiteral("profiles")));
+        const QStringList files = parser.values(QStringLiteral("profile"));
+        if (profiles) {
+            if (auto *dock = qobject_cast<QDockWidget *>(profiles->parentWidget()))
+                QTimer::singleShot(0, dock, [dock] { dock->raise(); });
+            // One after the other (imports run on a worker), then compare the last with the first.
+            auto next = std::make_shared<int>(0);
+            auto openNext = std::make_shared<std::function<void()>>();
+            *openNext = [profiles, files, next, openNext] {
+                if (*next < files.size()) {
+                    profiles->openFile(files.at((*next)++));
+                    return;
+                }
+                if (files.size() > 1 && profiles->profileCount() >= 2)
+                    profiles->setBaseline(0);
+            };
+            QObject::connect(profiles, &Ui::ProfilesView::imported, profiles, [openNext](int) { (*openNext)(); });
+            QObject::connect(profiles, &Ui::ProfilesView::importFailed, profiles, [files](const QString &error) {
+                std::fprintf(stderr, "nocturne: --profile: %s\n", error.toLocal8Bit().constData());
+            });
+            (*openNext)();
+        }
     }
     if (screenshot) {
         const QStringList size = parser.value(QStringLiteral("size")).split(QLatin1Char('x'));

@@ -99,6 +99,28 @@ HotspotTable hotspots(const CallTree &tree)
     return table;
 }
 
+std::vector<char> matchFrames(const FrameTable &frames, const std::string &pattern, std::string *error)
+{
+    std::vector<char> mask(frames.size(), 0);
+    try {
+        const std::regex re(pattern, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
+        for (std::size_t f = 0; f < frames.size(); ++f)
+            mask[f] = std::regex_search(frames[FrameId(std::uint32_t(f))].name, re) ? 1 : 0;
+    } catch (const std::regex_error &e) {
+        if (error)
+            *error = e.what();
+    }
+    return mask;
+}
+
+double inclusiveShare(const CallTree &tree, const std::vector<char> &frameMask)
+{
+    if (tree.total() <= 0)
+        return 0.0;
+    const auto match = [&](FrameId f) { return f.isValid() && f.value < frameMask.size() && frameMask[f.value]; };
+    return inclusiveWeight(tree, match) / tree.total();
+}
+
 std::vector<Mover> topMovers(const CallTree &before, const CallTree &after, std::size_t limit)
 {
     std::unordered_map<std::string, Mover> byName;

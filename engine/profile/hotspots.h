@@ -31,6 +31,12 @@ struct HotspotTable
 
 HotspotTable hotspots(const CallTree &tree);
 
+// Frames whose name matches `pattern` (ECMAScript regex, case-insensitive; an invalid pattern matches nothing and
+// sets *error), as a mask indexed by FrameId.
+std::vector<char> matchFrames(const FrameTable &frames, const std::string &pattern, std::string *error = nullptr);
+// Share of the tree's total spent in (inclusive) frames of the mask, each stack counted once.
+double inclusiveShare(const CallTree &tree, const std::vector<char> &frameMask);
+
 // A function whose share of the profile moved between two periods (before → after), largest moves first.
 struct Mover
 {

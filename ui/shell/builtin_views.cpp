@@ -6,6 +6,7 @@
 #include "views/logs/log_panel.h"
 #include "views/metrics/metrics_explorer.h"
 #include "views/overview/estate_overview.h"
+#include "views/profiles/profiles_view.h"
 
 namespace Nocturne::Ui {
 
@@ -25,6 +26,8 @@ void registerBuiltinViews(ViewRegistry &registry)
                                 [](const ViewContext &ctx, QWidget *parent) { return new TimelineView(&ctx.hub, parent); }});
     registry.add(ViewDescriptor{QStringLiteral("feeds"), QObject::tr("Feeds"), Qt::BottomDockWidgetArea, QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new FeedsView(ctx.hub, ctx.feeds, parent); }});
+    registry.add(ViewDescriptor{QStringLiteral("profiles"), QObject::tr("Profiles"), Qt::BottomDockWidgetArea, QKeySequence(), false,
+                                [](const ViewContext &ctx, QWidget *parent) { return new ProfilesView(&ctx.hub, parent); }});
 }
 
 } // namespace Nocturne::Ui
