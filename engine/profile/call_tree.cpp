@@ -1,6 +1,7 @@
 #include "call_tree.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace Nocturne::Engine {
 
@@ -51,6 +52,14 @@ std::optional<FrameId> FrameTable::find(std::string_view name, std::string_view 
     return std::nullopt;
 }
 
+std::shared_ptr<FrameTable> FrameTable::clone() const
+{
+    auto copy = std::make_shared<FrameTable>();
+    copy->m_frames = m_frames;
+    copy->m_index = m_index;
+    return copy;
+}
+
 std::size_t FrameTable::bytes() const
 {
     std::size_t b = m_frames.capacity() * sizeof(Frame) + m_index.bucket_count() * sizeof(void *);
@@ -59,11 +68,84 @@ std::size_t FrameTable::bytes() const
     return b;
 }
 
+namespace {
+inline std::size_t slotOf(std::uint64_t key, std::size_t mask)
+{
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdull;
+    key ^= key >> 33;
+    return std::size_t(key) & mask;
+}
+} // namespace
+
+void CallTree::ChildIndex::reserve(std::size_t n)
+{
+    std::size_t capacity = 16;
+    while (capacity < 2 * n)
+        capacity <<= 1;
+    if (capacity <= keys.size())
+        return;
+    std::vector<std::uint64_t> oldKeys(capacity, kEmpty);
+    std::vector<std::uint32_t> oldValues(capacity, 0);
+    oldKeys.swap(keys);
+    oldValues.swap(values);
+    mask = capacity - 1;
+    for (std::size_t i = 0; i < oldKeys.size(); ++i) {
+        if (oldKeys[i] == kEmpty)
+            continue;
+        std::size_t slot = slotOf(oldKeys[i], mask);
+        while (keys[slot] != kEmpty)
+            slot = (slot + 1) & mask;
+        keys[slot] = oldKeys[i];
+        values[slot] = oldValues[i];
+    }
+}
+
+const std::uint32_t *CallTree::ChildIndex::find(std::uint64_t key) const
+{
+    if (keys.empty())
+        return nullptr;
+    for (std::size_t slot = slotOf(key, mask);; slot = (slot + 1) & mask) {
+        if (keys[slot] == key)
+            return &values[slot];
+        if (keys[slot] == kEmpty)
+            return nullptr;
+    }
+}
+
+std::uint32_t *CallTree::ChildIndex::find(std::uint64_t key)
+{
+    return const_cast<std::uint32_t *>(std::as_const(*this).find(key));
+}
+
+std::pair<std::uint32_t, bool> CallTree::ChildIndex::tryEmplace(std::uint64_t key, std::uint32_t value)
+{
+    if (2 * (count + 1) > keys.size())
+        reserve(count + 1 > keys.size() / 2 ? std::max<std::size_t>(16, keys.size()) : count + 1);
+    for (std::size_t slot = slotOf(key, mask);; slot = (slot + 1) & mask) {
+        if (keys[slot] == key)
+            return {values[slot], false};
+        if (keys[slot] == kEmpty) {
+            keys[slot] = key;
+            values[slot] = value;
+            ++count;
+            return {value, true};
+        }
+    }
+}
+
 CallTree::CallTree(std::shared_ptr<FrameTable> frames)
     : m_frames(std::move(frames))
 {
     m_nodes.push_back(Node{});
     m_lastChild.push_back(CallNodeId{});
+}
+
+CallTree CallTree::deepCopy() const
+{
+    CallTree copy(*this);
+    copy.m_frames = m_frames->clone();
+    return copy;
 }
 
 std::string_view CallTree::name(CallNodeId id) const
@@ -74,17 +156,17 @@ std::string_view CallTree::name(CallNodeId id) const
 
 std::optional<CallNodeId> CallTree::findChild(CallNodeId parent, FrameId frame) const
 {
-    if (auto it = m_childIndex.find(key(parent, frame)); it != m_childIndex.end())
-        return it->second;
+    if (const std::uint32_t *v = m_childIndex.find(key(parent, frame)))
+        return CallNodeId(*v);
     return std::nullopt;
 }
 
 CallNodeId CallTree::child(CallNodeId parent, FrameId frame)
 {
-    auto [it, inserted] = m_childIndex.try_emplace(key(parent, frame), CallNodeId(std::uint32_t(m_nodes.size())));
+    const auto [value, inserted] = m_childIndex.tryEmplace(key(parent, frame), std::uint32_t(m_nodes.size()));
     if (!inserted)
-        return it->second;
-    const CallNodeId id = it->second;
+        return CallNodeId(value);
+    const CallNodeId id(value);
     Node n;
     n.frame = frame;
     n.parent = parent;
@@ -130,7 +212,9 @@ void CallTree::merge(const CallTree &other, double scale)
     nodeMap[0] = root();
     m_nodes[0].total += other.m_nodes[0].total * scale;
     m_nodes[0].self += other.m_nodes[0].self * scale;
-    m_childIndex.reserve(m_childIndex.size() + other.m_nodes.size());
+    m_childIndex.reserve(m_childIndex.count + other.m_nodes.size());
+    m_nodes.reserve(m_nodes.size() + other.m_nodes.size());
+    m_lastChild.reserve(m_lastChild.size() + other.m_nodes.size());
     for (std::size_t i = 1; i < other.m_nodes.size(); ++i) { // parents precede their children
         const Node &src = other.m_nodes[i];
         FrameId f = src.frame;
@@ -182,15 +266,14 @@ std::optional<CallNodeId> CallTree::findPath(std::span<const FrameId> rootToLeaf
 
 std::size_t CallTree::bytes() const
 {
-    return m_nodes.capacity() * (sizeof(Node) + sizeof(CallNodeId)) + m_childIndex.size() * 32 + m_childIndex.bucket_count() * sizeof(void *);
+    return m_nodes.capacity() * (sizeof(Node) + sizeof(CallNodeId)) + m_childIndex.bytes();
 }
 
 CallTreeDiff diffTrees(const CallTree &before, const CallTree &after)
 {
-    CallTreeDiff d{CallTree(std::make_shared<FrameTable>()), {}, {}, before.total(), after.total(), 1};
+    // The union starts as a copy of `after` (own frame table, so the shared one is never written to).
+    CallTreeDiff d{after.deepCopy(), {}, {}, before.total(), after.total(), 1};
     d.scale = before.total() > 0 ? after.total() / before.total() : 0.0;
-    d.tree.unit = after.unit;
-    d.tree.merge(after);
     // Walk `before` onto the union: nodes only it has are created with zero `after` weight.
     std::vector<FrameId> frameMap(before.frames().size());
     std::vector<CallNodeId> nodeMap(before.size());
