@@ -210,6 +210,30 @@ FeedConfig parseFeed(const YAML::Node &node, const std::string &path, const std:
             if (node["bearer_token"])
                 feed.bearerToken = scalar(node["bearer_token"], path + ".bearer_token");
         }
+    } else if (type == "pprof") {
+        feed.type = FeedConfig::Type::Pprof;
+        keys.insert({"url", "service", "interval", "timeout", "seconds", "sample_type"});
+        feed.url = scalar(need("url"), path + ".url");
+        if (feed.url.rfind("http://", 0) != 0 && feed.url.rfind("https://", 0) != 0)
+            fail(node["url"], path + ".url: '" + feed.url + "' is not an http(s) URL");
+        feed.service = node["service"] ? scalar(node["service"], path + ".service") : feed.name;
+        feed.interval = kMinute;
+        if (node["interval"])
+            feed.interval = duration(node["interval"], path + ".interval");
+        if (node["timeout"])
+            feed.timeout = duration(node["timeout"], path + ".timeout");
+        if (node["seconds"]) {
+            const std::string text = scalar(node["seconds"], path + ".seconds");
+            char *end = nullptr;
+            const long v = std::strtol(text.c_str(), &end, 10);
+            if (!end || *end || v < 1 || v > 300)
+                fail(node["seconds"], path + ".seconds: expected whole seconds between 1 and 300");
+            feed.seconds = int(v);
+        }
+        if (node["sample_type"])
+            feed.sampleType = scalar(node["sample_type"], path + ".sample_type");
+        if (feed.interval < Duration(feed.seconds) * kSecond)
+            fail(node["interval"] ? node["interval"] : node, path + ".interval: shorter than the profile duration (seconds)");
     } else if (type == "alertmanager_webhook") {
         feed.type = FeedConfig::Type::AlertmanagerWebhook;
         keys.insert({"listen", "path", "bearer_token", "shared_secret"});
@@ -234,7 +258,7 @@ FeedConfig parseFeed(const YAML::Node &node, const std::string &path, const std:
             feed.fromStart = boolean(node["from_start"], path + ".from_start");
     } else {
         fail(node["type"], path + ".type: unknown feed type '" + type
-                               + "' (expected kafka, prometheus_scrape, prometheus_api, alertmanager_webhook, log_file or loki_tail)");
+                               + "' (expected kafka, prometheus_scrape, prometheus_api, alertmanager_webhook, log_file, loki_tail or pprof)");
     }
     checkKeys(node, path, keys);
     return feed;
@@ -250,6 +274,7 @@ const char *feedTypeName(FeedConfig::Type type)
     case FeedConfig::Type::AlertmanagerWebhook: return "alertmanager_webhook";
     case FeedConfig::Type::LogFile: return "log_file";
     case FeedConfig::Type::LokiTail: return "loki_tail";
+    case FeedConfig::Type::Pprof: return "pprof";
     }
     return "?";
 }

@@ -13,7 +13,7 @@ namespace Nocturne::Engine {
 
 // One entry of the `feeds:` section. Which fields matter depends on `type`; see docs/feeds.md for the schema.
 struct FeedConfig {
-    enum class Type { Kafka, PrometheusScrape, PrometheusApi, AlertmanagerWebhook, LogFile, LokiTail };
+    enum class Type { Kafka, PrometheusScrape, PrometheusApi, AlertmanagerWebhook, LogFile, LokiTail, Pprof };
     Type type = Type::Kafka;
     std::string name;
     std::string where; // "file:line:column" of the entry, for messages
@@ -41,6 +41,11 @@ struct FeedConfig {
     Duration step = 15 * kSecond;
     std::string query;  // loki: LogQL
     std::string tenant; // loki: X-Scope-OrgID
+
+    // pprof (url, interval, timeout above)
+    std::string service;    // the service the profiles belong to (default: the feed name)
+    int seconds = 10;       // CPU profile duration asked of the endpoint
+    std::string sampleType; // e.g. cpu; empty: the profile's default
 
     // alertmanager_webhook
     std::string listen = "127.0.0.1:9097";

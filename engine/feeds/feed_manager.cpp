@@ -7,6 +7,7 @@
 #include "feeds/log_file_follower.h"
 #include "feeds/loki_tail_client.h"
 #include "feeds/prometheus_api_client.h"
+#include "feeds/pprof_poller.h"
 #include "feeds/prometheus_scraper.h"
 #include "net/metrics_server.h"
 #include "runtime/engine.h"
@@ -21,6 +22,7 @@ struct FeedManager::Running {
     std::unique_ptr<AlertmanagerReceiver> webhook;
     std::unique_ptr<LogFileFollower> follower;
     std::unique_ptr<LokiTailClient> loki;
+    std::unique_ptr<PprofPoller> pprof;
 
     void stop()
     {
@@ -28,6 +30,8 @@ struct FeedManager::Running {
             kafka->stop();
         if (scraper)
             scraper->stop();
+        if (pprof)
+            pprof->stop();
         if (api)
             api->stop();
         if (follower)
@@ -167,6 +171,21 @@ std::vector<Error> FeedManager::apply(const NocturneConfig &config, std::string 
             m_engine.setFeedState(name, FeedState::Healthy);
             m_engine.setFeedEndpoint(name, feed.file);
             running->follower->start();
+            break;
+        }
+        case FeedConfig::Type::Pprof: {
+            PprofPoller::Options o;
+            o.url = QUrl(QString::fromStdString(feed.url));
+            o.service = QString::fromStdString(feed.service);
+            o.seconds = feed.seconds;
+            o.intervalMs = int(feed.interval / kMillisecond);
+            o.timeoutMs = int(feed.timeout / kMillisecond);
+            o.sampleType = QString::fromStdString(feed.sampleType);
+            running->pprof = std::make_unique<PprofPoller>(m_engine, o);
+            running->feedName = running->pprof->feedName().toStdString();
+            m_engine.setFeedEndpoint(running->feedName, "GET " + running->pprof->requestUrl().toString().toStdString() + " every "
+                                                            + std::to_string(feed.interval / kSecond) + " s");
+            running->pprof->start();
             break;
         }
         case FeedConfig::Type::LokiTail: {

@@ -19,6 +19,7 @@
 #include "model/bounded_buffer.h"
 #include "model/health_evaluator.h"
 #include "model/series_store.h"
+#include "profile/profile_store.h"
 #include "runtime/detection_service.h"
 #include "runtime/engine_snapshot.h"
 #include "scenario/scenario.h"
@@ -119,6 +120,9 @@ public:
 
     const SeriesStore &store() const { return m_store; }
     SeriesStore &store() { return m_store; }
+    // Profiles by service (live pprof feeds, the scenario); thread-safe.
+    ProfileStore &profiles() { return m_profiles; }
+    const ProfileStore &profiles() const { return m_profiles; }
     const BoundedBuffer<LogRecord> &logs() const { return m_logs; }
     const BoundedBuffer<SpanRecord> &spans() const { return m_spans; }
     EventStore *events() const { return m_eventStore.get(); }
@@ -155,6 +159,7 @@ private:
 
     Options m_options;
     SeriesStore m_store;
+    ProfileStore m_profiles;
     BoundedBuffer<LogRecord> m_logs;
     BoundedBuffer<SpanRecord> m_spans;
     BoundedBuffer<EventRecord> m_recentEvents{200};
