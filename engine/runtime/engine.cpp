@@ -31,6 +31,7 @@ Engine::Engine()
 Engine::Engine(Options options)
     : m_options(std::move(options))
     , m_store(m_options.store)
+    , m_profiles(m_options.profiles)
     , m_logs(m_options.logCapacity)
     , m_spans(m_options.spanCapacity)
 {

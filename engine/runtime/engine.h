@@ -37,6 +37,7 @@ class Engine
 public:
     struct Options {
         SeriesStore::Options store;
+        ProfileStore::Options profiles{std::size_t(64) << 20, 720};
         std::size_t logCapacity = 200'000;
         std::size_t spanCapacity = 100'000;
         Duration publishInterval = 100 * kMillisecond; // ≤ 10 Hz

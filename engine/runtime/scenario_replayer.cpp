@@ -9,6 +9,7 @@ namespace Nocturne::Engine {
 ScenarioReplayer::ScenarioReplayer(Engine &engine, const Scenario &scenario, std::vector<SeriesId> seriesIds, Options options)
     : m_engine(engine)
     , m_generator(scenario, SignalGenerator::Options{options.injectFaults})
+    , m_profiler(scenario, options.injectFaults)
     , m_seriesIds(std::move(seriesIds))
     , m_options(options)
 {
@@ -53,6 +54,9 @@ void ScenarioReplayer::run(std::stop_token stop)
     const auto wallStart = WallClock::now();
     StepOutput out;
     std::vector<SampleRef> refs;
+    // Profiles cover whole periods on the grid anchored at the scenario start.
+    const Timestamp start = m_generator.scenario().start;
+    Timestamp nextProfileAt = start + ((t - start + ScenarioProfiler::kPeriod - 1) / ScenarioProfiler::kPeriod + 1) * ScenarioProfiler::kPeriod;
     while (!stop.stop_requested() && (m_options.until == 0 || t < m_options.until)) {
         if (m_options.speed > 0 && t >= m_options.liveFrom) {
             // Step t becomes visible when simulated time passes t + step, i.e. when its samples are complete.
@@ -75,6 +79,11 @@ void ScenarioReplayer::run(std::stop_token stop)
         m_engine.ingestSpans(out.spans, feed);
         m_engine.ingestEvents(out.events, feed);
         t += step;
+        if (m_options.profiles && t >= nextProfileAt) {
+            for (StoredProfile &p : m_profiler.generate(nextProfileAt - ScenarioProfiler::kPeriod))
+                m_engine.profiles().add(std::move(p));
+            nextProfileAt += ScenarioProfiler::kPeriod;
+        }
         m_engine.simulationClock().set(t);
         m_engine.advanceTo(t);
     }

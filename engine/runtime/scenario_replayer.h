@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/strong_id.h"
+#include "scenario/scenario_profiler.h"
 #include "scenario/signal_generator.h"
 
 namespace Nocturne::Engine {
@@ -23,6 +24,7 @@ public:
         Timestamp liveFrom = 0; // pacing starts here
         Timestamp until = 0; // 0: forever
         bool injectFaults = true;
+        bool profiles = true; // synthetic CPU profiles per service into the engine's ProfileStore
     };
 
     ScenarioReplayer(Engine &engine, const Scenario &scenario, std::vector<SeriesId> seriesIds, Options options);
@@ -39,6 +41,7 @@ private:
 
     Engine &m_engine;
     SignalGenerator m_generator;
+    ScenarioProfiler m_profiler; // a CPU profile per service every 5 simulated minutes
     std::vector<SeriesId> m_seriesIds; // generator series index → store id
     Options m_options;
     std::atomic<bool> m_finished{false};

@@ -11,10 +11,15 @@
 #include <QTest>
 
 #include "models/function_table_model.h"
+#include "profile/hotspots.h"
 #include "profile/profile_import.h"
 #include "theme/theme.h"
 #include "views/profiles/flame_graph_widget.h"
 #include "views/profiles/profiles_view.h"
+#include "runtime/engine.h"
+#include "scenario/scenario_library.h"
+#include "scenario/scenario_profiler.h"
+#include "shell/snapshot_hub.h"
 
 using namespace Nocturne;
 
@@ -173,6 +178,52 @@ private Q_SLOTS:
         const_cast<Ui::FlameGraphWidget *>(left)->setZoom(path({"main", "server"}));
         QCOMPARE(right->zoom(), path({"main", "server"}));
         shoot(view, "profiles-diff-split.png");
+    }
+
+    void incidentWindowVersusBaseline()
+    {
+        // The shop scenario's profiles around the search bad deploy (onset 42 m, 5 m): the incident's profile diff
+        // shows the new hot function that only the deploy brought.
+        auto scenario = Engine::loadScenario("shop");
+        QVERIFY(scenario);
+        Engine::Engine engine;
+        const Engine::ScenarioProfiler profiler(*scenario, true);
+        QVERIFY(profiler.services() >= 10);
+        for (Engine::Timestamp t = scenario->start; t < scenario->start + 90 * Engine::kMinute; t += Engine::ScenarioProfiler::kPeriod)
+            for (auto &p : profiler.generate(t))
+                engine.profiles().add(std::move(p));
+        Ui::SnapshotHub hub(engine);
+        Ui::ProfilesView view(&hub);
+        view.resize(1600, 900);
+        view.show();
+        hub.pollNow();
+        QApplication::processEvents();
+        QVERIFY(view.services().contains(QStringLiteral("search")));
+        const Engine::Timestamp onset = scenario->start + 42 * Engine::kMinute;
+        view.showIncidentDiff(QStringLiteral("search"), onset, onset + 5 * Engine::kMinute);
+        QVERIFY(view.waitIdle());
+        QCOMPARE(view.profileCount(), 2);
+        const auto *diff = view.flame()->diff();
+        QVERIFY(diff);
+        const auto rebuild = diff->tree.frames().find("search/catalog.(*Index).Rebuild");
+        QVERIFY(rebuild.has_value());
+        // Only the incident window has it; it is among the top movers of the function table.
+        std::vector<char> mask(diff->tree.frames().size(), 0);
+        mask[rebuild->value] = 1;
+        QVERIFY(Engine::inclusiveShare(diff->tree, mask) > 0.2);
+        bool top = false;
+        for (int r = 0; r < view.functions()->rowCount(); ++r) {
+            const QModelIndex name = view.functions()->index(r, Ui::FunctionTableModel::Function);
+            if (name.data().toString() == QLatin1String("search/catalog.(*Index).Rebuild"))
+                top = view.functions()->index(r, Ui::FunctionTableModel::Delta).data(Ui::FunctionTableModel::SortRole).toDouble() > 0.2;
+        }
+        QVERIFY(top);
+        view.setSearch(QStringLiteral("Rebuild"));
+        shoot(view, "profiles-incident-diff.png");
+        // A service without profiles answers with a message, adds nothing.
+        view.showIncidentDiff(QStringLiteral("no-such-service"), onset, onset + 5 * Engine::kMinute);
+        QVERIFY(view.waitIdle());
+        QCOMPARE(view.profileCount(), 2);
     }
 
     void timeOrder()

@@ -90,6 +90,13 @@ void MainWindow::buildViews(const ViewRegistry &registry, Engine::FeedManager *f
         connect(timeline, SIGNAL(incidentActivated(qint64)), this, SLOT(raiseAlertsDock()));
         m_raiseAlerts = raise;
     }
+    // An incident's "profile diff" opens in the Profiles dock.
+    QWidget *profiles = view(QStringLiteral("profiles"));
+    if (alerts && profiles) {
+        connect(alerts, SIGNAL(profileDiffRequested(QString,qint64,qint64)), profiles, SLOT(showIncidentDiff(QString,qint64,qint64)));
+        if (auto *dock = qobject_cast<QDockWidget *>(profiles->parentWidget()))
+            connect(alerts, SIGNAL(profileDiffRequested(QString,qint64,qint64)), dock, SLOT(raise()));
+    }
 }
 
 void MainWindow::raiseAlertsDock()

@@ -189,6 +189,20 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
                 QMessageBox::warning(this, tr("Merge incidents"), QString::fromStdString(s.error().message));
             m_hub.pollNow();
         });
+        // Profiles of the incident's services: the incident window against the hour before, as a flame graph diff.
+        if (const auto incident = m_hub.engine().incident(from)) {
+            int offered = 0;
+            for (const std::string &entity : incident->entities) {
+                if (offered >= 5 || !m_hub.engine().profiles().has(entity))
+                    continue;
+                if (offered++ == 0)
+                    menu.addSeparator();
+                const QString service = QString::fromStdString(entity);
+                const qint64 start = incident->start, end = incident->end;
+                menu.addAction(tr("Profile diff of %1: incident window vs the hour before").arg(service), this,
+                               [this, service, start, end] { Q_EMIT profileDiffRequested(service, start, end); });
+            }
+        }
         menu.exec(m_incidentTable->viewport()->mapToGlobal(pos));
     });
     connect(&m_hub, &SnapshotHub::snapshotChanged, this, &AlertsView::applySnapshot);

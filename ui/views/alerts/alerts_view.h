@@ -43,6 +43,10 @@ public:
     // The person recorded on actions: $NOCTURNE_USER, else the login name.
     static QString operatorName();
 
+Q_SIGNALS:
+    // "Profile diff" on an incident: the service's profiles over [start, end] against the hour before (end 0: open).
+    void profileDiffRequested(const QString &service, qint64 start, qint64 end);
+
 public Q_SLOTS:
     // Opened from elsewhere (the timeline): shows the alert's incident and selects the alert.
     void selectAlert(qint64 alertId);

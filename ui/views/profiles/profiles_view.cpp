@@ -1,6 +1,7 @@
 #include "profiles_view.h"
 
 #include <QComboBox>
+#include <QDateTime>
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFileDialog>
@@ -24,6 +25,8 @@
 #include <QtConcurrent>
 
 #include "models/function_table_model.h"
+#include "runtime/engine.h"
+#include "shell/snapshot_hub.h"
 #include "profile/hotspots.h"
 #include "profile/profile_import.h"
 #include "views/profiles/flame_chart_widget.h"
@@ -60,6 +63,7 @@ ProfilesView::ProfilesView(SnapshotHub *hub, QWidget *parent)
     : QWidget(parent)
     , m_hub(hub)
     , m_source(new QComboBox(this))
+    , m_serviceBox(new QComboBox(this))
     , m_sampleType(new QComboBox(this))
     , m_baselineBox(new QComboBox(this))
     , m_modeBox(new QComboBox(this))
@@ -111,6 +115,7 @@ ProfilesView::ProfilesView(SnapshotHub *hub, QWidget *parent)
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_source, 2);
     bar->addWidget(open);
+    bar->addWidget(m_serviceBox);
     bar->addWidget(m_sampleType);
     bar->addWidget(m_modeBox);
     bar->addWidget(m_colorBox);
@@ -146,7 +151,7 @@ ProfilesView::ProfilesView(SnapshotHub *hub, QWidget *parent)
     m_functionTable->horizontalHeader()->setSectionResizeMode(FunctionTableModel::Function, QHeaderView::Stretch);
     m_functionTable->setWordWrap(false);
     m_functionTable->setToolTip(tr("Click: highlight · double click: sandwich"));
-    m_functionTable->setMinimumWidth(380);
+    m_functionTable->setMinimumWidth(460);
     for (int c = FunctionTableModel::SelfShare; c < FunctionTableModel::ColumnCount; ++c)
         m_functionTable->setColumnWidth(c, c == FunctionTableModel::Delta ? 100 : 76);
 
@@ -167,6 +172,26 @@ ProfilesView::ProfilesView(SnapshotHub *hub, QWidget *parent)
     layout->addWidget(m_summary);
     layout->addWidget(body, 1);
 
+    m_serviceBox->setToolTip(tr("Profiles the engine collected (pprof feeds, the scenario): the service's last 15 minutes"));
+    m_serviceBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    connect(m_serviceBox, &QComboBox::activated, this, [this](int i) {
+        if (i <= 0 || !m_hub)
+            return;
+        const QString service = m_serviceBox->itemText(i);
+        const auto stored = m_hub->engine().profiles().list(service.toStdString(), 0, std::numeric_limits<Engine::Timestamp>::max());
+        if (!stored.empty()) {
+            const qint64 end = stored.back().end;
+            loadService(service, end - 15 * Engine::kMinute, end, tr("%1 · last 15 min").arg(service));
+        }
+        const QSignalBlocker block(m_serviceBox);
+        m_serviceBox->setCurrentIndex(0);
+    });
+    if (m_hub) {
+        connect(m_hub, &SnapshotHub::snapshotChanged, this, &ProfilesView::refreshServices);
+        refreshServices();
+    } else {
+        m_serviceBox->hide();
+    }
     connect(m_source, &QComboBox::activated, this, [this](int i) { setCurrent(i); });
     connect(m_baselineBox, &QComboBox::activated, this, [this](int i) { setBaseline(i - 1); });
     connect(m_sampleType, &QComboBox::activated, this, [this](int) { recompute(); });
@@ -433,6 +458,82 @@ void ProfilesView::showSandwich(Engine::FrameId frame)
     m_callers->setTitle(tr("Callers of %1 (the function at the bottom, its callers above)").arg(QString::fromStdString(f.name)));
     m_callees->setTitle(tr("Callees of %1 (every call merged)").arg(QString::fromStdString(f.name)));
     setMode(Mode::Sandwich);
+}
+
+void ProfilesView::refreshServices()
+{
+    if (!m_hub)
+        return;
+    const auto &store = m_hub->engine().profiles();
+    if (store.version() == m_profilesVersion)
+        return;
+    m_profilesVersion = store.version();
+    const QSignalBlocker block(m_serviceBox);
+    m_serviceBox->clear();
+    m_serviceBox->addItem(tr("Collected profiles…"));
+    for (const std::string &s : store.services())
+        m_serviceBox->addItem(QString::fromStdString(s));
+    m_serviceBox->setEnabled(m_serviceBox->count() > 1);
+}
+
+QStringList ProfilesView::services() const
+{
+    QStringList out;
+    for (int i = 1; i < m_serviceBox->count(); ++i)
+        out << m_serviceBox->itemText(i);
+    return out;
+}
+
+void ProfilesView::loadService(const QString &service, qint64 from, qint64 to, const QString &label)
+{
+    if (!m_hub)
+        return;
+    ++m_busy;
+    const Engine::ProfileStore *store = &m_hub->engine().profiles();
+    auto *watcher = new QFutureWatcher<std::optional<Engine::Profile>>(this);
+    connect(watcher, &QFutureWatcher<std::optional<Engine::Profile>>::finished, this, [this, watcher, label, service] {
+        watcher->deleteLater();
+        --m_busy;
+        auto merged = watcher->result();
+        if (!merged) {
+            m_summary->setText(tr("No profiles of %1 in that time range").arg(service.toHtmlEscaped()));
+            return;
+        }
+        addProfile(label, std::make_shared<const Engine::Profile>(std::move(*merged)));
+    });
+    watcher->setFuture(QtConcurrent::run([store, service, from, to] { return store->merged(service.toStdString(), from, to); }));
+}
+
+void ProfilesView::showIncidentDiff(const QString &service, qint64 start, qint64 end)
+{
+    if (!m_hub)
+        return;
+    // The incident window (at least one profile period) against the hour before it.
+    const qint64 windowEnd = std::max<qint64>(end > start ? end : start + 15 * Engine::kMinute, start + 5 * Engine::kMinute);
+    const auto when = [](qint64 t) { return QDateTime::fromMSecsSinceEpoch(t / 1'000'000, Qt::UTC).toString(QStringLiteral("HH:mm")); };
+    ++m_busy;
+    const Engine::ProfileStore *store = &m_hub->engine().profiles();
+    using Pair = std::pair<std::optional<Engine::Profile>, std::optional<Engine::Profile>>;
+    auto *watcher = new QFutureWatcher<Pair>(this);
+    const QString baseLabel = tr("%1 · baseline %2–%3").arg(service, when(start - Engine::kHour), when(start));
+    const QString incidentLabel = tr("%1 · incident %2–%3").arg(service, when(start), when(windowEnd));
+    connect(watcher, &QFutureWatcher<Pair>::finished, this, [this, watcher, service, baseLabel, incidentLabel] {
+        watcher->deleteLater();
+        --m_busy;
+        auto [base, incident] = watcher->result();
+        if (!base || !incident) {
+            m_summary->setText(tr("%1 has no profiles %2").arg(service.toHtmlEscaped(), !incident ? tr("in the incident window") : tr("before the incident")));
+            return;
+        }
+        const int b = addProfile(baseLabel, std::make_shared<const Engine::Profile>(std::move(*base)));
+        addProfile(incidentLabel, std::make_shared<const Engine::Profile>(std::move(*incident)));
+        setBaseline(b);
+        setMode(Mode::Flame);
+    });
+    watcher->setFuture(QtConcurrent::run([store, service, start, windowEnd] {
+        const std::string s = service.toStdString();
+        return Pair{store->merged(s, start - Engine::kHour, start - 1), store->merged(s, start, windowEnd)};
+    }));
 }
 
 void ProfilesView::showOpenDialog()

@@ -50,6 +50,14 @@ public:
     void setDiffLayout(DiffLayout layout);
     void setSearch(const QString &pattern);
     void showSandwich(Engine::FrameId frame);
+    // Merges the engine's stored profiles of `service` over [from, to] (worker thread) and shows them.
+    void loadService(const QString &service, qint64 from, qint64 to, const QString &label);
+    // Services with stored profiles (refreshed from the engine as profiles arrive).
+    QStringList services() const;
+
+public Q_SLOTS:
+    // From an incident: the service's profile over the incident window against the hour before it, as a diff.
+    void showIncidentDiff(const QString &service, qint64 start, qint64 end);
     // Waits (processing events) until background work is done; for tests and screenshots.
     bool waitIdle(int timeoutMs = 30000);
 
@@ -76,6 +84,7 @@ private:
     void refreshSources();
     void applySearch();
     void showOpenDialog();
+    void refreshServices();
 
     SnapshotHub *m_hub;
     std::vector<Entry> m_profiles;
@@ -89,6 +98,8 @@ private:
     std::shared_ptr<std::atomic<int>> m_progress;
 
     QComboBox *m_source;
+    QComboBox *m_serviceBox;
+    std::uint64_t m_profilesVersion = ~std::uint64_t(0);
     QComboBox *m_sampleType;
     QComboBox *m_baselineBox;
     QComboBox *m_modeBox;
