@@ -239,6 +239,25 @@ Result<Profile> importFolded(std::string_view data, std::string_view source, con
     return p;
 }
 
+// Symbol names as stackcollapse-perf.pl writes them, so perf script and folded files of one recording compare:
+// JIT Java names lose the leading 'L' and use ':' for ';' ("Lorg/x/Y;.f" → "org/x/Y:.f"); argument lists are cut
+// ("f(int, char*)" → "f") except in Go method names ("pkg.(*T).m") and "(anonymous namespace)".
+std::string tidySymbol(std::string_view symbol)
+{
+    std::string name(symbol);
+    if (name.size() > 2 && name.front() == 'L' && name.find('/') != std::string::npos)
+        name.erase(0, 1);
+    std::replace(name.begin(), name.end(), ';', ':');
+    if (name.find(".(") == std::string::npos && !name.empty() && name.front() != '(') {
+        std::size_t cut = name.find('(');
+        while (cut != std::string::npos && name.compare(cut, 21, "(anonymous namespace)") == 0)
+            cut = name.find('(', cut + 21);
+        if (cut != std::string::npos)
+            name.resize(cut);
+    }
+    return name;
+}
+
 // ---- perf script -------------------------------------------------------------------------------------------------
 // "comm pid/tid [cpu] time: period event:" then "\taddr symbol+off (module)" lines, a blank line ends a sample.
 Result<Profile> importPerfScript(std::string_view data, std::string_view source, const ProfileImportOptions &options)
@@ -364,7 +383,10 @@ Result<Profile> importPerfScript(std::string_view data, std::string_view source,
         }
         rest = trim(rest.substr(sp + 1));
         std::string_view module;
-        if (!rest.empty() && rest.back() == ')') {
+        if (rest.size() > 2 && rest.front() == '(' && rest.back() == ')') { // no symbol, only the module
+            module = rest.substr(1, rest.size() - 2);
+            rest = "[unknown]";
+        } else if (!rest.empty() && rest.back() == ')') {
             const auto open = rest.rfind(" (");
             if (open != std::string_view::npos) {
                 module = rest.substr(open + 2, rest.size() - open - 3);
@@ -378,7 +400,7 @@ Result<Profile> importPerfScript(std::string_view data, std::string_view source,
         if (rest == "[unknown]" && !mod.empty())
             name = mod.front() == '[' ? std::string(mod) : "[" + std::string(mod) + "]";
         else
-            name = std::string(rest);
+            name = tidySymbol(rest);
         if (module == "[kernel.kallsyms]")
             mod = "kernel";
         leafFirst.push_back(tree.frames().intern(name, mod));

@@ -199,7 +199,7 @@ private Q_SLOTS:
                                      << "org/mozilla/javascript/ScriptableObject:.createSlot" << 0;
         // The same recording as perf script text: as many samples as the folded form's counts add up to.
         QTest::newRow("perf script gz") << "flamegraph-example-perf-stacks.txt.gz" << "perf-script" << 1315LL << 1315.0
-                                        << "Lorg/mozilla/javascript/ScriptableObject;.createSlot" << 15;
+                                        << "org/mozilla/javascript/ScriptableObject:.createSlot" << 15;
         QTest::newRow("iperf folded") << "flamegraph-perf-iperf-pidtid-01.folded" << "folded" << 134LL << 200.0 << "xen_hypercall_xen_version" << 0;
         QTest::newRow("vertx folded") << "flamegraph-perf-vertx-stacks-01.folded" << "folded" << 199LL << 285.0 << "hypercall_page" << 0;
         QTest::newRow("vertx perf script") << "flamegraph-perf-vertx-stacks-01.perfscript.txt" << "perf-script" << 286LL << 286.0 << "hypercall_page" << 15;
@@ -248,6 +248,18 @@ private Q_SLOTS:
                 sum += t.node(c).total;
             QVERIFY(std::abs(sum - t.node(id).total) <= 1e-6 * std::max(1.0, t.node(id).total));
         }
+    }
+
+    void perfScriptMatchesItsFoldedForm()
+    {
+        // stackcollapse-perf.pl's output of the same recording: same function names, so a diff is (almost) neutral.
+        if (!QFile::exists(fixture("flamegraph-perf-vertx-stacks-01.perfscript.txt")))
+            QSKIP("fixtures not present");
+        const auto perf = importProfileFile(fixture("flamegraph-perf-vertx-stacks-01.perfscript.txt").toStdString());
+        const auto folded = importProfileFile(fixture("flamegraph-perf-vertx-stacks-01.folded").toStdString());
+        QVERIFY(perf && folded);
+        const auto movers = topMovers(folded->tree(), perf->tree(), 5);
+        QVERIFY2(std::abs(movers.front().delta()) < 0.02, movers.front().name.c_str());
     }
 
     void pprofSampleTypes()
