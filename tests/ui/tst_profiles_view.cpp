@@ -14,6 +14,7 @@
 #include "profile/hotspots.h"
 #include "profile/profile_import.h"
 #include "theme/theme.h"
+#include "views/profiles/flame_chart_widget.h"
 #include "views/profiles/flame_graph_widget.h"
 #include "views/profiles/profiles_view.h"
 #include "runtime/engine.h"
@@ -238,6 +239,11 @@ private Q_SLOTS:
         QVERIFY(imported.wait(20000));
         QVERIFY(view.waitIdle());
         view.setMode(Ui::ProfilesView::Mode::TimeOrder);
+        // Zoomed on 40 ms of the run so that frames carry labels.
+        Ui::FlameChartWidget *chart = view.chart();
+        QVERIFY(chart->to() > chart->from());
+        chart->setTimeRange(chart->from() + 2e6, chart->from() + 2.04e6);
+        QCOMPARE(chart->to() - chart->from(), 0.04e6);
         shoot(view, "profiles-time-order.png");
         // A broken file: an error in the summary, nothing added, the view keeps working.
         QSignalSpy failed(&view, &Ui::ProfilesView::importFailed);

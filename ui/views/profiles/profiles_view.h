@@ -65,6 +65,7 @@ public Q_SLOTS:
     FlameGraphWidget *splitBaseline() const { return m_left; }
     FlameGraphWidget *splitCurrent() const { return m_right; }
     FunctionTableModel *functions() const { return m_functions; }
+    FlameChartWidget *chart() const { return m_chart; }
     QString matchedText() const;
     QString breadcrumbs() const;
 
