@@ -19,5 +19,6 @@ int runServe(const QStringList &args);
 int runMockKafka(const QStringList &args);
 int runStorm(const QStringList &args);
 int runProfile(const QStringList &args);
+int runRcaBench(const QStringList &args);
 
 } // namespace Nocturne::App

@@ -20,6 +20,7 @@ void printUsage(FILE *out)
                "  parse-logs  mine log templates from a file (or a Loghub-2k folder)\n"
                "  storm     replay the fault library as an alert storm, group into incidents, score it\n"
                "  profile   import a profile: summary, hot spots, rules, top movers against a baseline\n"
+               "  rca-bench rank root causes on a public RCA dataset (writes case_id,ranking,runtime_s)\n"
                "  serve     run the configured feeds (Kafka, Prometheus, Alertmanager, logs) headless\n"
                "  mock-kafka  start librdkafka's mock Kafka cluster and publish a scenario to it as OTLP\n"
                "  version   print the version\n"
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
         {QStringLiteral("serve"), runServe},
         {QStringLiteral("storm"), runStorm},
         {QStringLiteral("profile"), runProfile},
+        {QStringLiteral("rca-bench"), runRcaBench},
         {QStringLiteral("mock-kafka"), runMockKafka},
     };
     auto it = commands.find(args.front());

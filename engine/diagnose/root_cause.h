@@ -1,0 +1,62 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+
+namespace Nocturne::Engine {
+
+// One metric of one entity around an incident: a fault-free reference window and the incident window (values in
+// time order, NaN for gaps). `kind` is the metric's role (cpu, mem, latency, errors, traffic, …) and names the
+// fault class a root cause on it suggests.
+struct RcaMetric
+{
+    std::string entity;
+    std::string name;
+    std::string kind;
+    std::vector<double> normal;
+    std::vector<double> incident;
+    std::vector<Timestamp> incidentTimes; // parallel to `incident` (may be empty: evenly spaced from onset)
+};
+
+struct RcaInput
+{
+    std::vector<std::string> candidates; // the ranking universe (entities); empty: every entity with metrics
+    std::vector<RcaMetric> metrics;
+    Timestamp onset = 0;                   // first time of the incident window
+    std::vector<std::pair<std::string, std::string>> calls; // caller → callee, when a topology is known
+};
+
+struct RcaEvidence
+{
+    std::string metric;
+    std::string kind;
+    double score = 0;      // robust z: deviation from the reference median in reference IQRs (max over the window)
+    double direction = 0;  // +1 rose, −1 fell
+    Timestamp onset = 0;   // first time the deviation crossed the onset threshold (0: never)
+    std::string text;      // "carts_cpu rose to 14.2× its reference spread at 10:31:05"
+};
+
+struct RcaCandidate
+{
+    std::string entity;
+    std::string faultClass; // from the strongest evidence's kind (cpu → cpu_saturation, mem → memory_leak, …)
+    double score = 0;
+    double confidence = 0;  // share of the top scores, in [0, 1]
+    std::vector<RcaEvidence> evidence; // strongest first
+    std::string disproof;   // what would show this candidate is wrong
+};
+
+struct RcaOptions
+{
+    double onsetThreshold = 4.0; // robust z at which a metric counts as changed
+    std::size_t maxEvidence = 4;
+};
+
+// Ranks root-cause candidates from metric evidence (robust deviation of the incident window from the reference,
+// BARO-style: median and inter-quartile range of the reference, so heavy tails and outliers in the reference do not
+// inflate the scale), with onset ordering as the tie-break: among similar scores, what changed first ranks first.
+std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions &options = {});
+
+} // namespace Nocturne::Engine
