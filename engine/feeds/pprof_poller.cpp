@@ -4,6 +4,7 @@
 #include <QNetworkRequest>
 #include <QUrlQuery>
 
+#include "net/http_reply.h"
 #include "profile/profile_import.h"
 #include "runtime/engine.h"
 
@@ -64,15 +65,8 @@ void PprofPoller::finished(QNetworkReply *reply)
     m_inFlight = false;
     ++m_polls;
     const std::string feed = feedName().toStdString();
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QString where = requestUrl().toString(QUrl::RemoveUserInfo);
-    QString error;
-    if (status != 0 && status != 200)
-        error = QStringLiteral("HTTP %1 %2").arg(status).arg(reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString());
-    else if (reply->error() != QNetworkReply::NoError)
-        error = reply->errorString();
-    else if (reply->bytesAvailable() > m_options.maxBodyBytes)
-        error = QStringLiteral("body larger than %1 bytes").arg(m_options.maxBodyBytes);
+    const QString error = httpReplyProblem(reply, m_options.maxBodyBytes);
     const auto fail = [&](FeedState state, const std::string &why) {
         ++m_failures;
         m_engine.setFeedState(feed, state, why);

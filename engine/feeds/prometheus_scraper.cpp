@@ -3,6 +3,7 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 
+#include "net/http_reply.h"
 #include "runtime/engine.h"
 
 namespace Nocturne::Engine {
@@ -51,14 +52,7 @@ void PrometheusScraper::finished(QNetworkReply *reply)
     m_inFlight = false;
     ++m_scrapes;
     const std::string feed = feedName().toStdString();
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    QString error;
-    if (reply->error() != QNetworkReply::NoError)
-        error = reply->errorString();
-    else if (status != 200)
-        error = QStringLiteral("HTTP %1").arg(status);
-    else if (reply->bytesAvailable() > m_options.maxBodyBytes)
-        error = QStringLiteral("body larger than %1 bytes").arg(m_options.maxBodyBytes);
+    const QString error = httpReplyProblem(reply, m_options.maxBodyBytes);
     if (!error.isEmpty()) {
         ++m_failures;
         m_engine.setFeedState(feed, FeedState::Down, QString(m_options.url.toString() + QStringLiteral(": ") + error).toStdString());
