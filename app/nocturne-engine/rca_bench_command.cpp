@@ -7,7 +7,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <array>
 #include <map>
+#include <optional>
+#include <set>
 
 #include "commands.h"
 #include "diagnose/root_cause.h"
@@ -153,6 +156,146 @@ Result<RcaInput> sockshopCase(const QString &dataDir, const Case &c)
         input.candidates.push_back(e);
     return input;
 }
+// PetShop: data/<scenario>/{graph.csv,noissue/metrics.csv} and data/<case_id>/metrics.csv. Metrics files have three
+// header rows (node, metric, statistic), a unix_timestamp row, then 5-minute rows. Availability becomes an "errors"
+// metric (1 − availability, so a drop is a rise), latency stays latency, requests are traffic.
+struct WideTable
+{
+    std::vector<Timestamp> times;
+    std::vector<std::array<QString, 3>> columns; // node, metric, statistic
+    std::vector<std::vector<double>> values;
+};
+
+Result<WideTable> readWideTable(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
+        return makeError(ErrorCode::IoError, "cannot open", path.toStdString());
+    QTextStream in(&f);
+    const QStringList nodes = splitCsvLine(in.readLine());
+    const QStringList metrics = splitCsvLine(in.readLine());
+    const QStringList stats = splitCsvLine(in.readLine());
+    if (nodes.size() < 2 || metrics.size() != nodes.size() || stats.size() != nodes.size())
+        return makeError(ErrorCode::ParseError, "expected node, metric and statistic header rows", path.toStdString() + ":1");
+    WideTable t;
+    for (int i = 1; i < nodes.size(); ++i)
+        t.columns.push_back({nodes[i], metrics[i], stats[i]});
+    t.values.resize(t.columns.size());
+    while (!in.atEnd()) {
+        const QStringList cells = splitCsvLine(in.readLine());
+        bool ok = false;
+        const double ts = cells.value(0).toDouble(&ok);
+        if (!ok)
+            continue; // the unix_timestamp label row
+        t.times.push_back(Timestamp(ts) * kSecond);
+        for (std::size_t c = 0; c < t.columns.size(); ++c) {
+            bool vok = false;
+            const double v = cells.value(int(c) + 1).toDouble(&vok);
+            t.values[c].push_back(vok ? v : std::nan(""));
+        }
+    }
+    return t;
+}
+
+Result<RcaInput> petshopCase(const QString &dataDir, const Case &c)
+{
+    const QString id = c.fields.at(QStringLiteral("case_id"));
+    const QString scenario = c.fields.count(QStringLiteral("scenario")) ? c.fields.at(QStringLiteral("scenario")) : id.section(QLatin1Char('/'), 0, 0);
+    const QDir dir(dataDir);
+    auto issue = readWideTable(dir.filePath(id + QStringLiteral("/metrics.csv")));
+    if (!issue)
+        return tl::unexpected(issue.error());
+    // Reference: the scenario's own normal operation, else every normal-operation recording of the system (the
+    // temporal scenarios have none of their own here).
+    std::optional<WideTable> normal;
+    QStringList normals;
+    if (QFile::exists(dir.filePath(scenario + QStringLiteral("/noissue/metrics.csv"))))
+        normals << dir.filePath(scenario + QStringLiteral("/noissue/metrics.csv"));
+    else
+        for (const QString &s : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+            if (QFile::exists(dir.filePath(s + QStringLiteral("/noissue/metrics.csv"))))
+                normals << dir.filePath(s + QStringLiteral("/noissue/metrics.csv"));
+    for (const QString &path : normals) {
+        auto n = readWideTable(path);
+        if (!n)
+            return tl::unexpected(n.error());
+        if (!normal) {
+            normal = std::move(*n);
+            continue;
+        }
+        for (std::size_t k = 0; k < normal->columns.size(); ++k)
+            for (std::size_t nc = 0; nc < n->columns.size(); ++nc)
+                if (n->columns[nc] == normal->columns[k])
+                    normal->values[k].insert(normal->values[k].end(), n->values[nc].begin(), n->values[nc].end());
+    }
+    RcaInput input;
+    input.onset = Timestamp(c.fields.count(QStringLiteral("inject_time")) ? c.fields.at(QStringLiteral("inject_time")).toDouble() : 0) * kSecond;
+    input.target = c.fields.count(QStringLiteral("target_node")) ? c.fields.at(QStringLiteral("target_node")).toStdString() : std::string("PetSite");
+    const QString targetMetric = c.fields.count(QStringLiteral("target_metric")) ? c.fields.at(QStringLiteral("target_metric")) : QStringLiteral("latency");
+    input.targetKind = targetMetric == QLatin1String("availability") ? "errors" : "latency";
+    // The incident: rows from 10 minutes before the observed violation on. The reference: the scenario's normal
+    // operation, or (temporal scenarios, none recorded) the issue's own earlier rows.
+    const Timestamp from = input.onset - 10 * kMinute;
+    std::set<std::string> entities;
+    for (std::size_t col = 0; col < issue->columns.size(); ++col) {
+        const auto &[node, metric, stat] = issue->columns[col];
+        RcaMetric m;
+        m.entity = node.toStdString();
+        m.name = QString(node + QLatin1Char(':') + metric + QLatin1Char(':') + stat).toStdString();
+        m.kind = metric == QLatin1String("availability") ? "errors" : metric == QLatin1String("requests") ? "traffic" : "latency";
+        const bool availability = metric == QLatin1String("availability"); // as an error rate: 100 − availability %
+        const auto value = [availability](double v) { return availability ? 100.0 - v : v; };
+        // Latency and availability of a bucket without requests are undefined (the file says 0): a gap.
+        const std::vector<double> *requests = nullptr;
+        if (metric != QLatin1String("requests")) {
+            for (std::size_t rc = 0; rc < issue->columns.size(); ++rc)
+                if (issue->columns[rc][0] == node && issue->columns[rc][1] == QLatin1String("requests"))
+                    requests = &issue->values[rc];
+        }
+        for (std::size_t r = 0; r < issue->times.size(); ++r) {
+            const bool idle = requests && r < requests->size() && (*requests)[r] == 0;
+            const double v = idle ? std::nan("") : value(issue->values[col][r]);
+            if (issue->times[r] >= from) {
+                m.incident.push_back(v);
+                m.incidentTimes.push_back(issue->times[r]);
+            } else if (!normal) {
+                m.normal.push_back(v);
+            }
+        }
+        if (normal) {
+            for (std::size_t nc = 0; nc < normal->columns.size(); ++nc) {
+                if (normal->columns[nc] == issue->columns[col]) {
+                    for (double v : normal->values[nc])
+                        m.normal.push_back(value(v));
+                    break;
+                }
+            }
+        }
+        entities.insert(m.entity);
+        input.metrics.push_back(std::move(m));
+    }
+    // The call graph: an adjacency matrix, row calls column.
+    QFile graph(dir.filePath(scenario + QStringLiteral("/graph.csv")));
+    if (!graph.open(QIODevice::ReadOnly | QIODevice::Text))
+        return makeError(ErrorCode::IoError, "cannot open", graph.fileName().toStdString());
+    QTextStream g(&graph);
+    const QStringList header = splitCsvLine(g.readLine());
+    for (int i = 1; i < header.size(); ++i)
+        entities.insert(header[i].toStdString());
+    while (!g.atEnd()) {
+        const QStringList cells = splitCsvLine(g.readLine());
+        for (int j = 1; j < cells.size() && j < header.size(); ++j) {
+            if (cells[j].toDouble() > 0)
+                input.calls.push_back({cells[0].toStdString(), header[j].toStdString()});
+        }
+    }
+    input.candidates.assign(entities.begin(), entities.end());
+    // X-Ray naming: "<endpoint>_remote" and "<service>_client" nodes are a caller's measurements, not components.
+    for (const std::string &e : entities)
+        if (e.ends_with("_remote") || e.ends_with("_client"))
+            input.observers.push_back(e);
+    return input;
+}
 } // namespace
 
 int runRcaBench(const QStringList &args)
@@ -161,7 +304,7 @@ int runRcaBench(const QStringList &args)
     parser.setApplicationDescription(QStringLiteral(
         "Rank root causes for every case of a public RCA dataset; writes case_id,ranking,runtime_s (runtime excludes\n"
         "file loading). Score with ../shared/tools/rca_score.py score --gt GT --pred PRED."));
-    parser.addOption({QStringLiteral("dataset"), QStringLiteral("Dataset layout: sockshop."), QStringLiteral("name")});
+    parser.addOption({QStringLiteral("dataset"), QStringLiteral("Dataset layout: sockshop, petshop."), QStringLiteral("name")});
     parser.addOption({QStringLiteral("data"), QStringLiteral("The dataset's data directory."), QStringLiteral("dir")});
     parser.addOption({QStringLiteral("cases"), QStringLiteral("CSV with case_id and inject_time (no labels)."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("out"), QStringLiteral("Predictions CSV to write."), QStringLiteral("file")});
@@ -170,8 +313,8 @@ int runRcaBench(const QStringList &args)
     if (!parseArguments(parser, args, "rca-bench", exitCode))
         return exitCode;
     const QString dataset = parser.value(QStringLiteral("dataset"));
-    if (dataset != QLatin1String("sockshop")) {
-        std::fprintf(stderr, "nocturne-engine rca-bench: --dataset: '%s' is not supported yet (sockshop)\n", dataset.toLocal8Bit().constData());
+    if (dataset != QLatin1String("sockshop") && dataset != QLatin1String("petshop")) {
+        std::fprintf(stderr, "nocturne-engine rca-bench: --dataset: '%s' is not supported yet (sockshop, petshop)\n", dataset.toLocal8Bit().constData());
         return 2;
     }
     auto cases = readCases(parser.value(QStringLiteral("cases")));
@@ -188,7 +331,8 @@ int runRcaBench(const QStringList &args)
     int failed = 0;
     for (const Case &c : *cases) {
         const QString id = c.fields.at(QStringLiteral("case_id"));
-        auto input = sockshopCase(parser.value(QStringLiteral("data")), c);
+        auto input = dataset == QLatin1String("petshop") ? petshopCase(parser.value(QStringLiteral("data")), c)
+                                                         : sockshopCase(parser.value(QStringLiteral("data")), c);
         if (!input) {
             std::fprintf(stderr, "nocturne-engine rca-bench: %s: %s\n", id.toLocal8Bit().constData(), input.error().toString().c_str());
             ++failed;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 
 namespace Nocturne::Engine {
 
@@ -49,12 +50,28 @@ RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, const RcaOptions &o
     e.metric = m.name;
     e.kind = m.kind;
     const double median = quantile(m.normal, 0.5);
-    const double iqr = quantile(m.normal, 0.75) - quantile(m.normal, 0.25);
     if (!std::isfinite(median))
         return e;
-    // A flat reference has no spread: fall back to a small share of its level so a constant metric that moves still
-    // scores, and a constant one that stays put scores zero.
-    const double scale = std::max({iqr, 1e-3 * std::abs(median), 1e-9});
+    // Spread of the reference: the IQR as a standard deviation; a reference that sits on one value most of the time
+    // (availability at 100 %, an idle queue) has no IQR, so its standard deviation (its rare excursions) stands in.
+    double spread = (quantile(m.normal, 0.75) - quantile(m.normal, 0.25)) / 1.349;
+    if (!(spread > 0)) {
+        double sum = 0, sq = 0;
+        std::size_t n = 0;
+        for (double x : m.normal) {
+            if (std::isfinite(x)) {
+                sum += x;
+                sq += x * x;
+                ++n;
+            }
+        }
+        spread = n > 1 ? std::sqrt(std::max(0.0, sq / double(n) - (sum / double(n)) * (sum / double(n)))) : 0.0;
+    }
+    // Floors: a change under 5 % of the level is not news however quiet the reference was (not for error rates,
+    // whose level is ~0), one request more than a silent reference is not a surge, a tenth of a point of error rate
+    // is not an outage.
+    const double floor = m.kind == "traffic" ? 1.0 : m.kind == "errors" ? 0.1 : 1e-9;
+    const double scale = std::max({spread, m.kind == "errors" ? 0.0 : 0.05 * std::abs(median), floor});
     // Resource, latency and error metrics point at a cause when they rise (a saturated CPU, a growing heap, slower or
     // failing calls); a fall there is a consequence (less work arriving) or a restart, so it does not count. Traffic
     // counts both ways.
@@ -110,8 +127,54 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
                          "preceding it";
         out.push_back(std::move(c));
     }
+    // With a topology: tiers from the walk below the target (see the header), score within a tier.
+    std::map<std::string, int> tier;
+    if (!input.calls.empty() && !input.target.empty()) {
+        std::map<std::string, std::vector<std::string>> callees;
+        for (const auto &[from, to] : input.calls)
+            callees[from].push_back(to);
+        std::map<std::string, double> symptom; // the entity's evidence of the target's kind (others count half)
+        for (const RcaMetric &m : input.metrics) {
+            const RcaEvidence e = scoreMetric(m, input.onset, options);
+            // Only evidence of the symptom's kind walks the graph (a slow target is explained by slow dependencies).
+            if (input.targetKind.empty() || m.kind == input.targetKind)
+                symptom[m.entity] = std::max(symptom[m.entity], e.score);
+        }
+        const auto anomalous = [&](const std::string &e) {
+            const auto it = symptom.find(e);
+            return it != symptom.end() && it->second >= options.anomalyThreshold;
+        };
+        std::set<std::string> below{input.target};
+        std::vector<std::string> queue{input.target};
+        while (!queue.empty()) {
+            const std::string at = queue.back();
+            queue.pop_back();
+            for (const std::string &c : callees[at])
+                if (below.insert(c).second)
+                    queue.push_back(c);
+        }
+        const std::set<std::string> observers(input.observers.begin(), input.observers.end());
+        for (auto &c : out) {
+            if (!below.count(c.entity)) {
+                tier[c.entity] = 6;
+                continue;
+            }
+            const int observer = observers.count(c.entity) ? 1 : 0;
+            if (!anomalous(c.entity)) {
+                tier[c.entity] = 4 + observer;
+                continue;
+            }
+            const auto &cs = callees[c.entity];
+            tier[c.entity] = (std::any_of(cs.begin(), cs.end(), anomalous) ? 2 : 0) + observer;
+            c.score = std::max(c.score, symptom[c.entity]);
+        }
+    }
     // Highest score first; equal scores go to the earlier onset (a strict ordering: std::sort needs one).
-    std::sort(out.begin(), out.end(), [](const RcaCandidate &a, const RcaCandidate &b) {
+    std::sort(out.begin(), out.end(), [&tier](const RcaCandidate &a, const RcaCandidate &b) {
+        const auto ta = tier.find(a.entity), tb = tier.find(b.entity);
+        const int ia = ta == tier.end() ? 0 : ta->second, ib = tb == tier.end() ? 0 : tb->second;
+        if (ia != ib)
+            return ia < ib;
         if (a.score != b.score)
             return a.score > b.score;
         const Timestamp oa = a.evidence.empty() || !a.evidence.front().onset ? INT64_MAX : a.evidence.front().onset;

@@ -26,6 +26,12 @@ struct RcaInput
     std::vector<RcaMetric> metrics;
     Timestamp onset = 0;                   // first time of the incident window
     std::vector<std::pair<std::string, std::string>> calls; // caller → callee, when a topology is known
+    // The symptom to explain (e.g. the entry service's latency): with `calls`, candidates are searched below it.
+    std::string target;
+    std::string targetKind; // latency, errors, …; empty: any
+    // Measurement points that mirror another component (a caller's view of a remote endpoint, a client-side span):
+    // they carry evidence but are not where a fault lives, so they rank after real components of the same tier.
+    std::vector<std::string> observers;
 };
 
 struct RcaEvidence
@@ -51,12 +57,16 @@ struct RcaCandidate
 struct RcaOptions
 {
     double onsetThreshold = 4.0; // robust z at which a metric counts as changed
+    double anomalyThreshold = 5.0; // robust z at which an entity counts as anomalous in the topology walk
     std::size_t maxEvidence = 4;
 };
 
 // Ranks root-cause candidates from metric evidence (robust deviation of the incident window from the reference,
 // BARO-style: median and inter-quartile range of the reference, so heavy tails and outliers in the reference do not
 // inflate the scale), with onset ordering as the tie-break: among similar scores, what changed first ranks first.
+// With a call graph and a target, the walk explains anomalies away: an anomalous entity below the target whose own
+// callees are all normal is where the trouble starts (a slow dependency makes every caller slow); such entities rank
+// first, then anomalous entities explained by an anomalous callee, then the rest below the target, then the others.
 std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions &options = {});
 
 } // namespace Nocturne::Engine
