@@ -144,7 +144,10 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
             const auto it = symptom.find(e);
             return it != symptom.end() && it->second >= options.anomalyThreshold;
         };
-        std::set<std::string> below{input.target};
+        // Below the target, and connected to it through anomalous callers: a fault reaches the symptom only along a
+        // path of entities that all show it. Anomalous entities off such a path (drifted, or broken but not the cause
+        // of this symptom) rank after the connected ones.
+        std::set<std::string> below{input.target}, connected{input.target};
         std::vector<std::string> queue{input.target};
         while (!queue.empty()) {
             const std::string at = queue.back();
@@ -153,19 +156,27 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
                 if (below.insert(c).second)
                     queue.push_back(c);
         }
+        queue = {input.target};
+        while (!queue.empty()) {
+            const std::string at = queue.back();
+            queue.pop_back();
+            for (const std::string &c : callees[at])
+                if (connected.insert(c).second && anomalous(c))
+                    queue.push_back(c);
+        }
         const std::set<std::string> observers(input.observers.begin(), input.observers.end());
         for (auto &c : out) {
             if (!below.count(c.entity)) {
-                tier[c.entity] = 6;
+                tier[c.entity] = 10;
                 continue;
             }
             const int observer = observers.count(c.entity) ? 1 : 0;
             if (!anomalous(c.entity)) {
-                tier[c.entity] = 4 + observer;
+                tier[c.entity] = 8 + observer;
                 continue;
             }
             const auto &cs = callees[c.entity];
-            tier[c.entity] = (std::any_of(cs.begin(), cs.end(), anomalous) ? 2 : 0) + observer;
+            tier[c.entity] = (connected.count(c.entity) ? 0 : 4) + (std::any_of(cs.begin(), cs.end(), anomalous) ? 2 : 0) + observer;
             c.score = std::max(c.score, symptom[c.entity]);
         }
     }
