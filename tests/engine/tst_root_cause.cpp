@@ -82,6 +82,33 @@ private Q_SLOTS:
         QCOMPARE(t.front().entity, std::string("a"));
     }
 
+    void topologyExplainsAway()
+    {
+        // site → api → db (the root: slow) ; site → api_remote (the caller's view of api: slow too, an observer);
+        // site → queue (normal) → worker (slow, but not on an anomalous path from the symptom).
+        const auto slow = [](const char *e, double level, std::uint64_t seed) {
+            return metric(e, "latency", series(200, level, 0.1 * level, seed), series(20, level, 0.1 * level, seed + 1, 5, 10 * level));
+        };
+        const auto calm = [](const char *e, double level, std::uint64_t seed) {
+            return metric(e, "latency", series(200, level, 0.1 * level, seed), series(20, level, 0.1 * level, seed + 1));
+        };
+        RcaInput in;
+        in.target = "site";
+        in.targetKind = "latency";
+        in.calls = {{"site", "api"}, {"api", "db"}, {"site", "api_remote"}, {"site", "queue"}, {"queue", "worker"}};
+        in.metrics = {slow("site", 1, 1), slow("api", 0.5, 3), slow("db", 0.1, 5), slow("api_remote", 0.5, 7), calm("queue", 0.2, 9),
+                      slow("worker", 0.3, 11)};
+        // An error-rate metric far off its reference does not walk a latency graph.
+        in.metrics.push_back(metric("queue", "errors", series(200, 0, 0.01, 13), series(20, 50, 1, 14)));
+        in.observers = {"api_remote"};
+        const auto ranked = rankRootCauses(in);
+        QCOMPARE(ranked.at(0).entity, std::string("db"));         // anomalous, connected, callees normal
+        QCOMPARE(ranked.at(1).entity, std::string("api_remote")); // same tier, but an observer
+        QCOMPARE(ranked.at(2).entity, std::string("api"));        // explained by db
+        QCOMPARE(ranked.at(3).entity, std::string("site"));
+        QCOMPARE(ranked.at(4).entity, std::string("worker"));     // anomalous but behind a normal queue
+    }
+
     void gapsAndFlatReferences()
     {
         RcaInput in;
