@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <array>
 #include <map>
 #include <optional>
@@ -296,6 +297,100 @@ Result<RcaInput> petshopCase(const QString &dataDir, const Case &c)
             input.observers.push_back(e);
     return input;
 }
+// Nezha (Online Boutique): data/<day>/metric/<pod>_metric.csv, one row a minute for the day. Reference: the 5 minutes
+// before the injection (injections are ~8 min apart, so longer would overlap the previous fault); incident: the
+// fault's 3 minutes and the minute after. Services are pod names without their two hash suffixes. Node-level columns
+// are shared by every pod on the node and left out.
+Result<RcaInput> nezhaCase(const QString &dataDir, const Case &c)
+{
+    const QString day = c.fields.count(QStringLiteral("day")) ? c.fields.at(QStringLiteral("day")) : QString();
+    const QDir dir(QDir(dataDir).filePath(day + QStringLiteral("/metric")));
+    if (day.isEmpty() || !dir.exists())
+        return makeError(ErrorCode::NotFound, "no metric folder for day '" + day.toStdString() + "'", dir.path().toStdString());
+    RcaInput input;
+    input.onset = Timestamp(c.fields.at(QStringLiteral("inject_time")).toLongLong()) * kSecond;
+    const Timestamp normalFrom = input.onset - 5 * kMinute, incidentTo = input.onset + 4 * kMinute;
+    std::set<std::string> services;
+    for (const QString &file : dir.entryList({QStringLiteral("*_metric.csv")}, QDir::Files, QDir::Name)) {
+        const QString pod = file.chopped(int(std::strlen("_metric.csv")));
+        const QString service = pod.section(QLatin1Char('-'), 0, -3);
+        if (service.isEmpty())
+            continue;
+        QFile f(dir.filePath(file));
+        if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
+            return makeError(ErrorCode::IoError, "cannot open", f.fileName().toStdString());
+        QTextStream in(&f);
+        const QStringList header = splitCsvLine(in.readLine());
+        const int tsCol = int(header.indexOf(QStringLiteral("TimeStamp")));
+        if (tsCol < 0)
+            return makeError(ErrorCode::ParseError, "no TimeStamp column", f.fileName().toStdString() + ":1");
+        std::vector<RcaMetric> metrics;
+        std::vector<int> cols;
+        for (int i = 0; i < header.size(); ++i) {
+            const QString &h = header[i];
+            QString kind;
+            if (h.startsWith(QLatin1String("Node")) || i == tsCol || h == QLatin1String("Time") || h == QLatin1String("PodName"))
+                continue;
+            if (h.startsWith(QLatin1String("Cpu")))
+                kind = QStringLiteral("cpu");
+            else if (h.startsWith(QLatin1String("Memory")))
+                kind = QStringLiteral("mem");
+            else if (h.contains(QLatin1String("Latency")))
+                kind = QStringLiteral("latency");
+            else if (h.startsWith(QLatin1String("PodWorkload")))
+                kind = QStringLiteral("traffic");
+            else if (h.startsWith(QLatin1String("PodSuccessRate")))
+                kind = QStringLiteral("errors");
+            else if (h.startsWith(QLatin1String("Network")))
+                kind = QStringLiteral("network");
+            else
+                kind = QStringLiteral("syscalls");
+            RcaMetric m;
+            m.entity = service.toStdString();
+            m.name = QString(service + QLatin1Char(':') + h).toStdString();
+            m.kind = kind.toStdString();
+            metrics.push_back(std::move(m));
+            cols.push_back(i);
+        }
+        while (!in.atEnd()) {
+            const QStringList cells = splitCsvLine(in.readLine());
+            const Timestamp ts = Timestamp(cells.value(tsCol).toLongLong()) * kSecond;
+            if (ts < normalFrom || ts >= incidentTo)
+                continue;
+            for (std::size_t k = 0; k < metrics.size(); ++k) {
+                bool ok = false;
+                double v = cells.value(cols[k]).toDouble(&ok);
+                if (!ok)
+                    v = std::nan("");
+                else if (metrics[k].kind == "errors")
+                    v = 100.0 - v; // success rate → error rate
+                if (ts < input.onset) {
+                    metrics[k].normal.push_back(v);
+                } else {
+                    metrics[k].incident.push_back(v);
+                    metrics[k].incidentTimes.push_back(ts);
+                }
+            }
+        }
+        services.insert(service.toStdString());
+        for (auto &m : metrics)
+            input.metrics.push_back(std::move(m));
+    }
+    input.candidates.assign(services.begin(), services.end());
+    // The call graph derived from the dataset's traces (caller,callee,span_count); the entry service shows the symptom.
+    QFile deps(QDir(dataDir).filePath(QStringLiteral("derived/service_deps_ob.csv")));
+    if (deps.open(QIODevice::ReadOnly | QIODevice::Text)) {
+        QTextStream d(&deps);
+        d.readLine();
+        while (!d.atEnd()) {
+            const QStringList cells = splitCsvLine(d.readLine());
+            if (cells.size() >= 2)
+                input.calls.push_back({cells[0].toStdString(), cells[1].toStdString()});
+        }
+        input.target = "frontend";
+    }
+    return input;
+}
 } // namespace
 
 int runRcaBench(const QStringList &args)
@@ -304,7 +399,7 @@ int runRcaBench(const QStringList &args)
     parser.setApplicationDescription(QStringLiteral(
         "Rank root causes for every case of a public RCA dataset; writes case_id,ranking,runtime_s (runtime excludes\n"
         "file loading). Score with ../shared/tools/rca_score.py score --gt GT --pred PRED."));
-    parser.addOption({QStringLiteral("dataset"), QStringLiteral("Dataset layout: sockshop, petshop."), QStringLiteral("name")});
+    parser.addOption({QStringLiteral("dataset"), QStringLiteral("Dataset layout: sockshop, petshop, nezha."), QStringLiteral("name")});
     parser.addOption({QStringLiteral("data"), QStringLiteral("The dataset's data directory."), QStringLiteral("dir")});
     parser.addOption({QStringLiteral("cases"), QStringLiteral("CSV with case_id and inject_time (no labels)."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("out"), QStringLiteral("Predictions CSV to write."), QStringLiteral("file")});
@@ -313,8 +408,8 @@ int runRcaBench(const QStringList &args)
     if (!parseArguments(parser, args, "rca-bench", exitCode))
         return exitCode;
     const QString dataset = parser.value(QStringLiteral("dataset"));
-    if (dataset != QLatin1String("sockshop") && dataset != QLatin1String("petshop")) {
-        std::fprintf(stderr, "nocturne-engine rca-bench: --dataset: '%s' is not supported yet (sockshop, petshop)\n", dataset.toLocal8Bit().constData());
+    if (dataset != QLatin1String("sockshop") && dataset != QLatin1String("petshop") && dataset != QLatin1String("nezha")) {
+        std::fprintf(stderr, "nocturne-engine rca-bench: --dataset: '%s' is not supported (sockshop, petshop, nezha)\n", dataset.toLocal8Bit().constData());
         return 2;
     }
     auto cases = readCases(parser.value(QStringLiteral("cases")));
@@ -332,6 +427,7 @@ int runRcaBench(const QStringList &args)
     for (const Case &c : *cases) {
         const QString id = c.fields.at(QStringLiteral("case_id"));
         auto input = dataset == QLatin1String("petshop") ? petshopCase(parser.value(QStringLiteral("data")), c)
+                     : dataset == QLatin1String("nezha") ? nezhaCase(parser.value(QStringLiteral("data")), c)
                                                          : sockshopCase(parser.value(QStringLiteral("data")), c);
         if (!input) {
             std::fprintf(stderr, "nocturne-engine rca-bench: %s: %s\n", id.toLocal8Bit().constData(), input.error().toString().c_str());

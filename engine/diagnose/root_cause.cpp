@@ -133,11 +133,25 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
         std::map<std::string, std::vector<std::string>> callees;
         for (const auto &[from, to] : input.calls)
             callees[from].push_back(to);
-        std::map<std::string, double> symptom; // the entity's evidence of the target's kind (others count half)
+        // The symptom's kind: given, or what the target shows most strongly of latency and errors.
+        std::string targetKind = input.targetKind;
+        if (targetKind.empty()) {
+            double best = -1;
+            for (const RcaMetric &m : input.metrics) {
+                if (m.entity != input.target || (m.kind != "latency" && m.kind != "errors"))
+                    continue;
+                const double sc = scoreMetric(m, input.onset, options).score;
+                if (sc > best) {
+                    best = sc;
+                    targetKind = m.kind;
+                }
+            }
+        }
+        std::map<std::string, double> symptom; // the entity's evidence of the symptom's kind
         for (const RcaMetric &m : input.metrics) {
             const RcaEvidence e = scoreMetric(m, input.onset, options);
             // Only evidence of the symptom's kind walks the graph (a slow target is explained by slow dependencies).
-            if (input.targetKind.empty() || m.kind == input.targetKind)
+            if (targetKind.empty() || m.kind == targetKind)
                 symptom[m.entity] = std::max(symptom[m.entity], e.score);
         }
         const auto anomalous = [&](const std::string &e) {

@@ -28,7 +28,7 @@ struct RcaInput
     std::vector<std::pair<std::string, std::string>> calls; // caller → callee, when a topology is known
     // The symptom to explain (e.g. the entry service's latency): with `calls`, candidates are searched below it.
     std::string target;
-    std::string targetKind; // latency, errors, …; empty: any
+    std::string targetKind; // latency, errors, …; empty: the stronger of the target's latency and error evidence
     // Measurement points that mirror another component (a caller's view of a remote endpoint, a client-side span):
     // they carry evidence but are not where a fault lives, so they rank after real components of the same tier.
     std::vector<std::string> observers;
