@@ -98,16 +98,19 @@ private Q_SLOTS:
 
         // Search: matched share of the profile.
         view.setSearch(QStringLiteral("ScriptableObject"));
+        QVERIFY(view.waitIdle());
         QVERIFY(view.matchedText().startsWith(QStringLiteral("matched ")));
         QVERIFY(!view.matchedText().startsWith(QStringLiteral("matched 0.0")));
         shoot(view, "profiles-search.png");
         view.setSearch(QStringLiteral("(["));
+        QVERIFY(view.waitIdle());
         QCOMPARE(view.matchedText(), QStringLiteral("bad pattern"));
         view.setSearch({});
 
         // Sandwich of the top self function.
         const auto top = *flame->tree()->frames().find("org/mozilla/javascript/ScriptableObject:.createSlot");
         view.showSandwich(top);
+        QVERIFY(view.waitIdle());
         shoot(view, "profiles-sandwich.png");
 
         // Icicle and time order (this file has none: the chart says so instead of drawing nothing).
@@ -220,6 +223,7 @@ private Q_SLOTS:
         }
         QVERIFY(top);
         view.setSearch(QStringLiteral("Rebuild"));
+        QVERIFY(view.waitIdle());
         shoot(view, "profiles-incident-diff.png");
         // A service without profiles answers with a message, adds nothing.
         view.showIncidentDiff(QStringLiteral("no-such-service"), onset, onset + 5 * Engine::kMinute);

@@ -391,27 +391,49 @@ void ProfilesView::recompute()
 
 void ProfilesView::applySearch()
 {
-    const CallTree *tree = m_flame->tree();
+    // Matching a regex over every frame and summing the matched share is O(frames + nodes): on a worker, the newest
+    // pattern wins (earlier results are dropped by generation).
+    const auto tree = m_flame->treePtr();
     const QString pattern = m_search->text();
+    const int generation = ++m_searchGeneration;
     if (!tree || pattern.isEmpty()) {
         m_searchMask.clear();
         m_matched->clear();
-    } else {
-        std::string error;
-        m_searchMask = Engine::matchFrames(tree->frames(), pattern.toStdString(), &error);
-        if (!error.empty())
-            m_matched->setText(tr("bad pattern"));
-        else
-            m_matched->setText(tr("matched %1 %").arg(100 * Engine::inclusiveShare(*tree, m_searchMask), 0, 'f', 1));
+        for (auto *w : {m_flame, m_left, m_right})
+            w->setSearchMask({});
+        return;
     }
-    for (auto *w : {m_flame, m_left, m_right})
-        w->setSearchMask(m_searchMask);
+    struct Match
+    {
+        std::vector<char> mask;
+        std::string error;
+        double share = 0;
+    };
+    ++m_busy;
+    auto *watcher = new QFutureWatcher<Match>(this);
+    connect(watcher, &QFutureWatcher<Match>::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        --m_busy;
+        if (generation != m_searchGeneration)
+            return;
+        Match m = watcher->result();
+        m_searchMask = std::move(m.mask);
+        m_matched->setText(!m.error.empty() ? tr("bad pattern") : tr("matched %1 %").arg(100 * m.share, 0, 'f', 1));
+        for (auto *w : {m_flame, m_left, m_right})
+            w->setSearchMask(m.error.empty() ? m_searchMask : std::vector<char>{});
+    });
+    watcher->setFuture(QtConcurrent::run([tree, pattern] {
+        Match m;
+        m.mask = Engine::matchFrames(tree->frames(), pattern.toStdString(), &m.error);
+        if (m.error.empty())
+            m.share = Engine::inclusiveShare(*tree, m.mask);
+        return m;
+    }));
 }
 
 void ProfilesView::setSearch(const QString &pattern)
 {
-    m_search->setText(pattern);
-    applySearch();
+    m_search->setText(pattern); // textChanged runs the search
 }
 
 QString ProfilesView::matchedText() const
@@ -453,11 +475,25 @@ void ProfilesView::showSandwich(Engine::FrameId frame)
     const auto id = source->frames().find(f.name, f.module);
     if (!id)
         return;
-    m_callers->setTree(std::make_shared<const CallTree>(Engine::callersOf(*source, *id)));
-    m_callees->setTree(std::make_shared<const CallTree>(Engine::calleesOf(*source, *id)));
-    m_callers->setTitle(tr("Callers of %1 (the function at the bottom, its callers above)").arg(QString::fromStdString(f.name)));
-    m_callees->setTitle(tr("Callees of %1 (every call merged)").arg(QString::fromStdString(f.name)));
-    setMode(Mode::Sandwich);
+    const Engine::FrameId function = *id;
+    const QString name = QString::fromStdString(f.name);
+    ++m_busy;
+    using Pair = std::pair<std::shared_ptr<const CallTree>, std::shared_ptr<const CallTree>>;
+    auto *watcher = new QFutureWatcher<Pair>(this);
+    connect(watcher, &QFutureWatcher<Pair>::finished, this, [this, watcher, name] {
+        watcher->deleteLater();
+        --m_busy;
+        const auto [callers, callees] = watcher->result();
+        m_callers->setTree(callers);
+        m_callees->setTree(callees);
+        m_callers->setTitle(tr("Callers of %1 (the function at the bottom, its callers above)").arg(name));
+        m_callees->setTitle(tr("Callees of %1 (every call merged)").arg(name));
+        setMode(Mode::Sandwich);
+    });
+    watcher->setFuture(QtConcurrent::run([source, function] {
+        return Pair{std::make_shared<const CallTree>(Engine::callersOf(*source, function)),
+                    std::make_shared<const CallTree>(Engine::calleesOf(*source, function))};
+    }));
 }
 
 void ProfilesView::refreshServices()

@@ -48,6 +48,7 @@ public:
     void setBaseline(int index);
     void setMode(Mode mode);
     void setDiffLayout(DiffLayout layout);
+    // Runs on a worker; waitIdle() before reading matchedText().
     void setSearch(const QString &pattern);
     void showSandwich(Engine::FrameId frame);
     // Merges the engine's stored profiles of `service` over [from, to] (worker thread) and shows them.
@@ -94,6 +95,7 @@ private:
     Mode m_mode = Mode::Flame;
     DiffLayout m_diffLayout = DiffLayout::Overlay;
     int m_generation = 0;
+    int m_searchGeneration = 0;
     int m_busy = 0;
     std::shared_ptr<std::atomic<bool>> m_cancel;
     std::shared_ptr<std::atomic<int>> m_progress;
