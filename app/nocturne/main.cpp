@@ -19,6 +19,7 @@
 #include "runtime/engine.h"
 #include "scenario/scenario_library.h"
 #include "shell/main_window.h"
+#include "views/alerts/alerts_view.h"
 #include "views/profiles/profiles_view.h"
 #include "shell/snapshot_hub.h"
 #include "shell/view_registry.h"
@@ -78,6 +79,8 @@ int main(int argc, char **argv)
                       QStringLiteral("20")});
     parser.addOption({QStringLiteral("wall-page"), QStringLiteral("Start the wall on this page (1-based)."), QStringLiteral("n"),
                       QStringLiteral("1")});
+    parser.addOption({QStringLiteral("incident"), QStringLiteral("Open incident N (INC-N) in the Incidents and alerts dock once it is known."),
+                      QStringLiteral("n")});
     parser.addOption({QStringLiteral("profile"), QStringLiteral("Open a profile file in the Profiles view (repeatable; with two, the "
                                                                 "last is compared with the first)."),
                       QStringLiteral("file")});
@@ -179,6 +182,25 @@ int main(int argc, char **argv)
             return fail(QStringLiteral("--view: no view '%1'").arg(parser.value(QStringLiteral("view"))));
         if (auto *dock = qobject_cast<QDockWidget *>(view->parentWidget()))
             QTimer::singleShot(0, dock, [dock] { dock->raise(); });
+    }
+    if (parser.isSet(QStringLiteral("incident")) && window) {
+        auto *alerts = qobject_cast<Ui::AlertsView *>(window->view(QStringLiteral("alerts")));
+        const qint64 wanted = parser.value(QStringLiteral("incident")).toLongLong();
+        if (alerts && wanted > 0) {
+            if (auto *dock = qobject_cast<QDockWidget *>(alerts->parentWidget()))
+                QTimer::singleShot(0, dock, [dock] { dock->raise(); });
+            // The incident may not exist yet (replay still loading): try after each snapshot has reached the view.
+            auto connection = std::make_shared<QMetaObject::Connection>();
+            *connection = QObject::connect(&hub, &Ui::SnapshotHub::snapshotChanged, alerts, [alerts, wanted, connection] {
+                QTimer::singleShot(0, alerts, [alerts, wanted, connection] {
+                    if (alerts->selectedIncident() == wanted) {
+                        QObject::disconnect(*connection);
+                        return;
+                    }
+                    alerts->selectIncident(wanted);
+                });
+            });
+        }
     }
     if (parser.isSet(QStringLiteral("profile")) && window) {
         auto *profiles = qobject_cast<Ui::ProfilesView *>(window->view(QStringLiteral("profiles")));

@@ -607,6 +607,16 @@ Result<std::vector<std::int64_t>> AlertBook::previewSilence(const std::string &m
     return ids;
 }
 
+Status AlertBook::confirmCause(std::int64_t id, const std::string &cause, const std::string &who, const std::string &note)
+{
+    if (!incident(id))
+        return makeError(ErrorCode::NotFound, "no incident " + std::to_string(id));
+    if (cause.empty() || who.empty() || note.empty())
+        return makeError(ErrorCode::InvalidArgument, "confirming a cause needs the cause, the person and a note");
+    incidentRef(id).explanations.push_back("cause confirmed as " + cause + " by " + who + ": " + note);
+    return {};
+}
+
 Status AlertBook::mergeIncidents(std::int64_t into, std::int64_t from, const std::string &who, Timestamp now)
 {
     if (!incident(into) || !incident(from) || into == from)

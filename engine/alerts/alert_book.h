@@ -152,6 +152,8 @@ public:
     Status mergeIncidents(std::int64_t into, std::int64_t from, const std::string &who, Timestamp now);
     Result<std::int64_t> splitIncident(std::int64_t incident, const std::vector<std::int64_t> &alerts, const std::string &who, Timestamp now);
     Status moveAlert(std::int64_t alert, std::int64_t toIncident, const std::string &who, Timestamp now);
+    // An operator confirms what caused the incident (a fault or error class); recorded among its explanations.
+    Status confirmCause(std::int64_t incident, const std::string &cause, const std::string &who, const std::string &note);
 
     // Everything the book knows, for persistence; restore() replaces the book's contents with a saved state (ids,
     // fingerprints of active alerts, silences re-parsed, learnt affinities). Alerts resolved and incidents closed

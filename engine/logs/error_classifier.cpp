@@ -97,4 +97,45 @@ double TemplateIncidentAssociation::lift(std::uint32_t templateId, const std::st
     return overall > 0 ? inClass / overall : 0.0;
 }
 
+std::pair<std::string, double> TemplateIncidentAssociation::bestClass(std::uint32_t templateId) const
+{
+    std::pair<std::string, double> best{{}, 0.0};
+    for (const auto &[cls, counts] : m_confirmed) {
+        if (!counts.count(templateId))
+            continue;
+        const double l = lift(templateId, cls);
+        if (l > best.second)
+            best = {cls, l};
+    }
+    return best;
+}
+
+std::vector<TemplateIncidentAssociation::Row> TemplateIncidentAssociation::exportRows() const
+{
+    std::vector<Row> rows;
+    for (const auto &[id, n] : m_seen)
+        rows.push_back({{}, id, n});
+    for (const auto &[cls, counts] : m_confirmed)
+        for (const auto &[id, n] : counts)
+            rows.push_back({cls, id, n});
+    return rows;
+}
+
+void TemplateIncidentAssociation::importRows(const std::vector<Row> &rows)
+{
+    m_seen.clear();
+    m_confirmed.clear();
+    m_seenTotal = 0;
+    m_confirmedTotal.clear();
+    for (const Row &r : rows) {
+        if (r.incidentClass.empty()) {
+            m_seen[r.templateId] += r.count;
+            m_seenTotal += r.count;
+        } else {
+            m_confirmed[r.incidentClass][r.templateId] += r.count;
+            m_confirmedTotal[r.incidentClass] += r.count;
+        }
+    }
+}
+
 } // namespace Nocturne::Engine

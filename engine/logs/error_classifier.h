@@ -38,6 +38,18 @@ public:
     void recordConfirmed(std::uint32_t templateId, const std::string &incidentClass);
     // P(template | confirmed incidents of the class) / P(template overall); 0 when unknown.
     double lift(std::uint32_t templateId, const std::string &incidentClass) const;
+    // The class this template was most associated with, and that lift (empty, 0 when none).
+    std::pair<std::string, double> bestClass(std::uint32_t templateId) const;
+
+    // Counts as rows for storage: class "" holds the overall (seen) counts.
+    struct Row
+    {
+        std::string incidentClass;
+        std::uint32_t templateId = 0;
+        std::uint64_t count = 0;
+    };
+    std::vector<Row> exportRows() const;
+    void importRows(const std::vector<Row> &rows);
 
 private:
     std::unordered_map<std::uint32_t, std::uint64_t> m_seen;

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
+#include <set>
+#include <unordered_map>
 
 #include "alerts/alert_sources.h"
 #include "runtime/scenario_replayer.h"
@@ -49,6 +52,8 @@ Engine::Engine(Options options)
     if (m_eventStore) {
         if (auto saved = m_eventStore->loadTemplates(); saved && !saved->empty())
             m_logAnalyzer.importTemplates(*saved);
+        if (auto rows = m_eventStore->loadTemplateAssociation(); rows)
+            m_templateAssociation.importRows(*rows);
         // Alerts, incidents, silences and learnt groupings survive restarts (retention: a year of detail).
         if (auto book = m_eventStore->loadAlerts(); !book)
             setFeedState("storage:alerts", FeedState::Degraded, book.error().toString());
@@ -408,12 +413,80 @@ std::vector<TemplateStats> Engine::templateStats(std::size_t limit) const
     return m_logAnalyzer.templateStats(limit);
 }
 
+std::vector<LogAnomaly> Engine::incidentLogEvidence(std::int64_t incidentId, std::size_t limit) const
+{
+    const auto inc = incident(incidentId);
+    if (!inc)
+        return {};
+    const Timestamp from = inc->start - 5 * kMinute;
+    const Timestamp to = inc->end ? inc->end : std::numeric_limits<Timestamp>::max();
+    auto found = m_logAnomalies.latest(m_logAnomalies.capacity(), [&](const LogAnomaly &a) {
+        return a.ts >= from && a.ts <= to && inc->entities.count(a.source) > 0;
+    });
+    // Templates that were right before (confirmed incidents) weigh more: score × (1 + ln(1 + lift)). One entry per
+    // (source, template, kind): the strongest.
+    std::unordered_map<std::uint32_t, double> weight;
+    {
+        std::lock_guard lock(m_logMutex);
+        for (const LogAnomaly &a : found)
+            weight.emplace(a.templateId.value, 1.0 + std::log1p(m_templateAssociation.bestClass(a.templateId.value).second));
+    }
+    std::sort(found.begin(), found.end(), [&](const LogAnomaly &a, const LogAnomaly &b) {
+        return a.score * weight[a.templateId.value] > b.score * weight[b.templateId.value];
+    });
+    std::vector<LogAnomaly> out;
+    for (LogAnomaly &a : found) {
+        const bool seen = std::any_of(out.begin(), out.end(), [&](const LogAnomaly &o) {
+            return o.source == a.source && o.templateId == a.templateId && o.kind == a.kind;
+        });
+        if (!seen)
+            out.push_back(std::move(a));
+        if (out.size() >= limit)
+            break;
+    }
+    return out;
+}
+
+Status Engine::confirmIncidentCause(std::int64_t incidentId, const std::string &cause, const std::string &who, const std::string &note)
+{
+    {
+        std::lock_guard lock(m_alertMutex);
+        if (auto s = m_alertBook.confirmCause(incidentId, cause, who, note); !s)
+            return s;
+        ++m_alertsVersion;
+    }
+    const auto evidence = incidentLogEvidence(incidentId, 50);
+    std::vector<TemplateIncidentAssociation::Row> rows;
+    {
+        std::lock_guard lock(m_logMutex);
+        std::set<std::uint32_t> templates;
+        for (const LogAnomaly &a : evidence)
+            templates.insert(a.templateId.value);
+        for (std::uint32_t t : templates)
+            m_templateAssociation.recordConfirmed(t, cause);
+        rows = m_templateAssociation.exportRows();
+    }
+    if (m_eventStore) {
+        if (auto saved = m_eventStore->saveTemplateAssociation(rows); !saved)
+            setFeedState("storage:logs", FeedState::Degraded, saved.error().toString());
+    }
+    return {};
+}
+
+std::pair<std::string, double> Engine::templateAssociation(std::uint32_t templateId) const
+{
+    std::lock_guard lock(m_logMutex);
+    return m_templateAssociation.bestClass(templateId);
+}
+
 void Engine::advanceTo(Timestamp now)
 {
     std::vector<LogAnomaly> logAnomalies;
     {
         std::lock_guard lock(m_logMutex);
         logAnomalies = m_logAnalyzer.advance(now);
+        for (const LogAnomaly &a : logAnomalies)
+            m_templateAssociation.recordSeen(a.templateId.value);
     }
     for (const LogAnomaly &a : logAnomalies) {
         m_logAnomalies.append(a);

@@ -107,6 +107,16 @@ public:
     // A consistent copy of one alert / incident (thread-safe), e.g. for a details view.
     std::optional<Alert> alert(std::int64_t id) const;
     std::optional<Incident> incident(std::int64_t id) const;
+    // Log anomalies (new templates, bursts, drops, error-ratio changes) written by the incident's entities from five
+    // minutes before it started until it ended (or now), strongest first: the lines that turn a suspicion into a
+    // diagnosis. Each names the source and template the log panel can open.
+    std::vector<LogAnomaly> incidentLogEvidence(std::int64_t incidentId, std::size_t limit = 20) const;
+    // An operator confirms the incident's cause (fault or error class): recorded on the incident, and its log
+    // evidence templates are learnt as associated with that class (persisted), which then ranks them higher in
+    // later incidents and names the class beside them.
+    Status confirmIncidentCause(std::int64_t incidentId, const std::string &cause, const std::string &who, const std::string &note);
+    // The class a template was most associated with in confirmed incidents, and the lift (×; 0 when none).
+    std::pair<std::string, double> templateAssociation(std::uint32_t templateId) const;
     // Engine self-monitoring in the Prometheus text format (served on /metrics by MetricsServer).
     std::string metricsExposition() const;
     // Time moved on to `now` (simulated during replay): close quiet anomaly events, persist closed ones.
@@ -171,6 +181,7 @@ private:
     mutable std::mutex m_logMutex;
     LogAnalyzer m_logAnalyzer;              // guarded by m_logMutex
     BoundedBuffer<LogAnomaly> m_logAnomalies{2000};
+    TemplateIncidentAssociation m_templateAssociation; // guarded by m_logMutex
     std::unique_ptr<Scenario> m_scenario;
     std::unique_ptr<HealthEvaluator> m_health;
     std::unique_ptr<ScenarioReplayer> m_replayer;

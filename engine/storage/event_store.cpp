@@ -71,6 +71,10 @@ const char *eventStoreMigrationSql(int version) {
                "INTEGER NOT NULL,"
                " created_by TEXT NOT NULL, comment TEXT NOT NULL, ticket TEXT NOT NULL, maintenance INTEGER NOT NULL);"
                "CREATE TABLE alert_affinity(a TEXT NOT NULL, b TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY(a, b));";
+    case 5:
+        // v5: which log templates showed up in incidents whose cause an operator confirmed (class '' = overall).
+        return "CREATE TABLE template_association(class TEXT NOT NULL, template INTEGER NOT NULL, count INTEGER NOT NULL,"
+               " PRIMARY KEY(class, template));";
     default:
         return nullptr;
     }
@@ -327,6 +331,46 @@ Result<std::vector<LogAnalyzer::SavedTemplate>> EventStore::loadTemplates() cons
     }
     if (rc != SQLITE_DONE)
         return tl::unexpected(sqliteError(m_readDb, "query templates", m_path));
+    return out;
+}
+
+Status EventStore::saveTemplateAssociation(const std::vector<TemplateIncidentAssociation::Row> &rows) {
+    return runOnWriter([&](sqlite3 *db) -> Status {
+        if (auto s = exec(db, "BEGIN; DELETE FROM template_association;", m_path); !s) {
+            (void)exec(db, "ROLLBACK", m_path);
+            return s;
+        }
+        Statement insert;
+        if (sqlite3_prepare_v2(db, "INSERT INTO template_association(class, template, count) VALUES(?,?,?)", -1, &insert.stmt, nullptr) != SQLITE_OK) {
+            (void)exec(db, "ROLLBACK", m_path);
+            return tl::unexpected(sqliteError(db, "prepare association insert", m_path));
+        }
+        for (const auto &r : rows) {
+            sqlite3_bind_text(insert.stmt, 1, r.incidentClass.data(), int(r.incidentClass.size()), SQLITE_STATIC);
+            sqlite3_bind_int64(insert.stmt, 2, r.templateId);
+            sqlite3_bind_int64(insert.stmt, 3, sqlite3_int64(r.count));
+            if (sqlite3_step(insert.stmt) != SQLITE_DONE) {
+                Error error = sqliteError(db, "insert association", m_path);
+                (void)exec(db, "ROLLBACK", m_path);
+                return tl::unexpected(error);
+            }
+            sqlite3_reset(insert.stmt);
+        }
+        return exec(db, "COMMIT", m_path);
+    });
+}
+
+Result<std::vector<TemplateIncidentAssociation::Row>> EventStore::loadTemplateAssociation() const {
+    std::lock_guard lock(m_readMutex);
+    Statement select;
+    if (sqlite3_prepare_v2(m_readDb, "SELECT class, template, count FROM template_association", -1, &select.stmt, nullptr) != SQLITE_OK)
+        return tl::unexpected(sqliteError(m_readDb, "prepare association query", m_path));
+    std::vector<TemplateIncidentAssociation::Row> out;
+    int rc;
+    while ((rc = sqlite3_step(select.stmt)) == SQLITE_ROW)
+        out.push_back({columnText(select.stmt, 0), std::uint32_t(sqlite3_column_int64(select.stmt, 1)), std::uint64_t(sqlite3_column_int64(select.stmt, 2))});
+    if (rc != SQLITE_DONE)
+        return tl::unexpected(sqliteError(m_readDb, "query association", m_path));
     return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "alerts/alert_book.h"
+#include "logs/error_classifier.h"
 #include "logs/log_analyzer.h"
 #include "model/records.h"
 
@@ -26,7 +27,7 @@ namespace Nocturne::Engine {
 class EventStore
 {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     struct Query {
         Timestamp from = 0;
@@ -61,6 +62,9 @@ public:
     // loaded back on start. Alerts resolved before `keepAfter` keep their row but lose history and annotations.
     Status saveAlerts(const AlertBook::State &state, Timestamp keepAfter);
     Result<AlertBook::State> loadAlerts() const;
+    // Learnt association of log templates with confirmed incident classes (class "" = overall counts).
+    Status saveTemplateAssociation(const std::vector<TemplateIncidentAssociation::Row> &rows);
+    Result<std::vector<TemplateIncidentAssociation::Row>> loadTemplateAssociation() const;
     int schemaVersion() const { return m_schemaVersion; }
     const std::string &path() const { return m_path; }
 

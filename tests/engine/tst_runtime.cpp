@@ -129,6 +129,66 @@ private Q_SLOTS:
         QVERIFY(engine.startReplay(replay).has_value() == false); // one replay per engine
     }
 
+    void incidentLogEvidenceAndConfirmedCauses()
+    {
+        // Half an hour of ordinary lines from "order", then a new error template while an alert on "order" is open:
+        // the incident's log evidence names that template; confirming the cause teaches the association, which
+        // survives a restart.
+        QTemporaryDir dir;
+        Engine::Options options;
+        options.eventDatabase = dir.filePath(QStringLiteral("events.sqlite")).toStdString();
+        options.detection = false;
+        const Timestamp t0 = 1'700'000'000LL * kSecond;
+        std::int64_t incidentId = 0;
+        std::uint32_t lockTemplate = UINT32_MAX;
+        {
+            Engine engine(options);
+            for (int minute = 0; minute < 30; ++minute) {
+                std::vector<LogRecord> lines;
+                for (int i = 0; i < 20; ++i)
+                    lines.push_back({t0 + minute * kMinute + i * kSecond, "order", LogLevel::Info, "GET /api/orders/" + std::to_string(i) + " 200"});
+                engine.ingestLogs(lines, "test");
+                engine.advanceTo(t0 + (minute + 1) * kMinute);
+            }
+            AlertInput alert;
+            alert.source = "test";
+            alert.name = "OrderLatencyHigh";
+            alert.entity = "order";
+            alert.labels = {{"service", "order"}};
+            alert.severity = AlertSeverity::Critical;
+            alert.ts = t0 + 30 * kMinute;
+            engine.ingestAlerts(std::span(&alert, 1));
+            std::vector<LogRecord> errors;
+            for (int i = 0; i < 15; ++i)
+                errors.push_back({t0 + 30 * kMinute + i * kSecond, "order", LogLevel::Error, "Lock wait timeout exceeded; try restarting transaction"});
+            engine.ingestLogs(errors, "test");
+            engine.advanceTo(t0 + 32 * kMinute);
+            const auto incidents = engine.publishNow()->incidents;
+            QVERIFY(incidents && !incidents->empty());
+            incidentId = incidents->front().id;
+            const auto evidence = engine.incidentLogEvidence(incidentId);
+            QVERIFY(!evidence.empty());
+            for (const auto &a : evidence)
+                if (a.templateText.find("Lock wait") != std::string::npos)
+                    lockTemplate = a.templateId.value;
+            QVERIFY(lockTemplate != UINT32_MAX);
+            QCOMPARE(engine.templateAssociation(lockTemplate).second, 0.0);
+            // Confirming needs a note and a person; then the template is associated with the class.
+            QVERIFY(!engine.confirmIncidentCause(incidentId, "row_lock_contention", "alice", ""));
+            QVERIFY(engine.confirmIncidentCause(incidentId, "row_lock_contention", "alice", "deadlock in order writes").has_value());
+            const auto learnt = engine.templateAssociation(lockTemplate);
+            QCOMPARE(learnt.first, std::string("row_lock_contention"));
+            QVERIFY(learnt.second >= 1.0); // the only anomalous template so far: as often in the class as overall
+            const auto inc = engine.incident(incidentId);
+            QVERIFY(inc && inc->explanations.back().find("confirmed as row_lock_contention by alice") != std::string::npos);
+            QVERIFY(!engine.confirmIncidentCause(999999, "x", "alice", "no such incident"));
+        }
+        Engine restarted(options);
+        QCOMPARE(restarted.templateAssociation(lockTemplate).first, std::string("row_lock_contention"));
+        const auto inc = restarted.incident(incidentId);
+        QVERIFY(inc && inc->explanations.back().find("confirmed as row_lock_contention") != std::string::npos);
+    }
+
     void templateIdsSurviveARestart()
     {
         QTemporaryDir dir;

@@ -290,6 +290,21 @@ private Q_SLOTS:
         QCOMPARE(m_engine->alert(id)->incidentId, incident);
     }
 
+    void crossViewLinksAreWired()
+    {
+        // Views open each other through signal and slot names only: a typo would fail silently at run time.
+        Ui::SnapshotHub hub(*m_engine);
+        Ui::ViewRegistry registry;
+        Ui::registerBuiltinViews(registry);
+        Ui::MainWindow window(hub, registry);
+        auto *alerts = qobject_cast<Ui::AlertsView *>(window.view(QStringLiteral("alerts")));
+        auto *logs = qobject_cast<Ui::LogPanel *>(window.view(QStringLiteral("logs")));
+        QVERIFY(alerts && logs);
+        // A log evidence link of an incident opens that template's lines in the log panel.
+        Q_EMIT alerts->logTemplateRequested(QStringLiteral("order"), 7);
+        QCOMPARE(logs->templateFilter(), QStringLiteral("order#7"));
+    }
+
     void cleanupTestCase() { m_engine.reset(); }
 
 private:

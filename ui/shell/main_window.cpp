@@ -90,6 +90,13 @@ void MainWindow::buildViews(const ViewRegistry &registry, Engine::FeedManager *f
         connect(timeline, SIGNAL(incidentActivated(qint64)), this, SLOT(raiseAlertsDock()));
         m_raiseAlerts = raise;
     }
+    // An incident's log evidence opens the lines in the Logs dock.
+    QWidget *logs = view(QStringLiteral("logs"));
+    if (alerts && logs) {
+        connect(alerts, SIGNAL(logTemplateRequested(QString,quint32)), logs, SLOT(filterByTemplate(QString,quint32)));
+        if (auto *dock = qobject_cast<QDockWidget *>(logs->parentWidget()))
+            connect(alerts, SIGNAL(logTemplateRequested(QString,quint32)), dock, SLOT(raise()));
+    }
     // An incident's "profile diff" opens in the Profiles dock.
     QWidget *profiles = view(QStringLiteral("profiles"));
     if (alerts && profiles) {

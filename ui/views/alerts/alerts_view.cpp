@@ -18,6 +18,7 @@
 #include <QTableView>
 #include <QTextBrowser>
 #include <QTreeView>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include "models/alert_group_model.h"
@@ -167,10 +168,15 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     auto *vertical = new QSplitter(Qt::Vertical, this);
     vertical->addWidget(split);
     vertical->addWidget(m_why);
-    vertical->setStretchFactor(0, 4);
-    vertical->setStretchFactor(1, 1);
+    vertical->setStretchFactor(0, 3);
+    vertical->setStretchFactor(1, 2);
     layout->addWidget(vertical, 1);
     m_why->setPlaceholderText(tr("Select an incident to see why its alerts are together."));
+    m_why->setOpenLinks(false);
+    connect(m_why, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
+        if (url.scheme() == QLatin1String("nocturne-log"))
+            Q_EMIT logTemplateRequested(url.path(), url.fragment().toUInt());
+    });
 
     connect(m_incidentTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &AlertsView::incidentSelected);
     m_incidentTable->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -188,6 +194,24 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
             if (auto s = m_hub.engine().mergeIncidents(into, from, operatorName().toStdString()); !s)
                 QMessageBox::warning(this, tr("Merge incidents"), QString::fromStdString(s.error().message));
             m_hub.pollNow();
+        });
+        menu.addAction(tr("Confirm cause…"), this, [this, from] {
+            // Fault classes of the scenario library and the log error classes; free text is allowed.
+            const QStringList classes = {QStringLiteral("bad_deploy"), QStringLiteral("memory_leak"), QStringLiteral("cpu_saturation"),
+                                         QStringLiteral("connection_pool_exhausted"), QStringLiteral("row_lock_contention"),
+                                         QStringLiteral("network_delay"), QStringLiteral("redis_slot_migration"), QStringLiteral("disk_full"),
+                                         QStringLiteral("out_of_memory"), QStringLiteral("authentication_failed")};
+            bool ok = false;
+            const QString cause = QInputDialog::getItem(this, tr("Confirm cause"), tr("What caused INC-%1?").arg(from), classes, 0, true, &ok);
+            if (!ok || cause.trimmed().isEmpty())
+                return;
+            const QString note = QInputDialog::getText(this, tr("Confirm cause"), tr("How do you know (required)?"), QLineEdit::Normal, {}, &ok);
+            if (!ok || note.trimmed().isEmpty())
+                return;
+            if (auto s = m_hub.engine().confirmIncidentCause(from, cause.trimmed().toStdString(), operatorName().toStdString(), note.toStdString()); !s)
+                QMessageBox::warning(this, tr("Confirm cause"), QString::fromStdString(s.error().message));
+            m_hub.pollNow();
+            incidentSelected();
         });
         // Profiles of the incident's services: the incident window against the hour before, as a flame graph diff.
         if (const auto incident = m_hub.engine().incident(from)) {
@@ -258,14 +282,37 @@ void AlertsView::incidentSelected()
         m_why->clear();
         return;
     }
-    QString html = QStringLiteral("<b>INC-%1</b> %2 — %3 alerts on %4 entities<ul>")
+    QString html = QStringLiteral("<p><b>INC-%1</b> %2 — %3 alerts on %4 entities</p>")
                        .arg(incident->id)
                        .arg(QString::fromStdString(incident->title).toHtmlEscaped())
                        .arg(incident->alerts.size())
                        .arg(incident->entities.size());
+    // Log evidence: what the incident's entities wrote that was new, bursting or failing; each opens the log panel.
+    const auto logs = m_hub.engine().incidentLogEvidence(m_selectedIncident, 8);
+    if (!logs.empty()) {
+        html += tr("<p><b>Log evidence</b> (click to open the lines)</p><ul>");
+        for (const auto &a : logs) {
+            QUrl link;
+            link.setScheme(QStringLiteral("nocturne-log"));
+            link.setPath(QString::fromStdString(a.source));
+            link.setFragment(QString::number(a.templateId.value));
+            const QString klass = a.errorClass == Engine::ErrorClass::None ? QString()
+                                                                             : QStringLiteral(" [%1]").arg(QString::fromLatin1(Engine::errorClassName(a.errorClass)));
+            const auto [learntClass, lift] = m_hub.engine().templateAssociation(a.templateId.value);
+            const QString learnt = lift > 0 ? tr(" <i>(seen in confirmed %1 incidents, lift ×%2)</i>").arg(QString::fromStdString(learntClass).toHtmlEscaped()).arg(lift, 0, 'f', 1)
+                                            : QString();
+            html += QStringLiteral("<li><a href=\"%1\">%2 · %3%4</a> — %5%6</li>")
+                        .arg(link.toString(QUrl::FullyEncoded).toHtmlEscaped(), QString::fromStdString(a.source).toHtmlEscaped(),
+                             QString::fromLatin1(Engine::logAnomalyKindName(a.kind)), klass,
+                             QString::fromStdString(a.templateText).left(160).toHtmlEscaped(), learnt);
+        }
+        html += QStringLiteral("</ul>");
+    }
+    html += tr("<p><b>Why these alerts are together</b></p><ul>");
     for (const std::string &why : incident->explanations)
         html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(why).toHtmlEscaped());
-    m_why->setHtml(html + QStringLiteral("</ul>"));
+    html += QStringLiteral("</ul>");
+    m_why->setHtml(html);
 }
 
 void AlertsView::setTimeRange(qint64 from, qint64 to)
@@ -285,6 +332,8 @@ void AlertsView::selectIncident(qint64 incidentId)
 {
     for (int r = 0; r < m_incidentProxy->rowCount(); ++r) {
         if (m_incidentProxy->index(r, 0).data(IncidentTableModel::IdRole).toLongLong() == incidentId) {
+            // The current index drives the alert filter and the why panel; selecting alone would not move it.
+            m_incidentTable->setCurrentIndex(m_incidentProxy->index(r, 0));
             m_incidentTable->selectRow(r);
             m_incidentTable->scrollTo(m_incidentProxy->index(r, 0));
             return;

@@ -40,12 +40,15 @@ public:
     // Groups the alerts by one of AlertTableModel's columns (State, Severity, Name, Entity, IncidentCol); -1: flat.
     void setGroupColumn(int column);
     void setFilterText(const QString &text);
+    qint64 selectedIncident() const { return m_selectedIncident; }
     // The person recorded on actions: $NOCTURNE_USER, else the login name.
     static QString operatorName();
 
 Q_SIGNALS:
     // "Profile diff" on an incident: the service's profiles over [start, end] against the hour before (end 0: open).
     void profileDiffRequested(const QString &service, qint64 start, qint64 end);
+    // A log evidence link of an incident: the lines of one template of one source.
+    void logTemplateRequested(const QString &source, quint32 templateId);
 
 public Q_SLOTS:
     // Opened from elsewhere (the timeline): shows the alert's incident and selects the alert.

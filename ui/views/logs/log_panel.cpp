@@ -174,7 +174,7 @@ void LogPanel::showEvent(QShowEvent *event)
     refresh(); // brought to the front: catch up at once
 }
 
-void LogPanel::filterByTemplate(const QString &source, std::uint32_t templateId)
+void LogPanel::filterByTemplate(const QString &source, quint32 templateId)
 {
     m_templateSource = source;
     m_templateId = templateId;

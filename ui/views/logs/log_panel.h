@@ -30,9 +30,14 @@ public:
 
     LogTableModel *logModel() const { return m_logs; }
     TemplateListModel *templateModel() const { return m_templates; }
+public Q_SLOTS:
     // Shows only the lines of one template of one source (what incident evidence links to).
-    void filterByTemplate(const QString &source, std::uint32_t templateId);
+    void filterByTemplate(const QString &source, quint32 templateId);
+
+public:
     void clearTemplateFilter();
+    // "source#id" while one template is shown, else empty.
+    QString templateFilter() const { return m_templateSource.isEmpty() ? QString() : m_templateSource + QLatin1Char('#') + QString::number(m_templateId); }
     void refresh();
 
 protected:
