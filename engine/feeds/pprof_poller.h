@@ -1,11 +1,9 @@
 #pragma once
 
-#include <QNetworkAccessManager>
-#include <QObject>
-#include <QTimer>
 #include <QUrl>
 
 #include "core/clock.h"
+#include "feeds/http_poll_feed.h"
 
 namespace Nocturne::Engine {
 
@@ -15,7 +13,7 @@ class Engine;
 // profile) for one service on an interval and stores each profile with its service and time range in the engine's
 // ProfileStore. Bad bodies and HTTP errors put the feed down or degraded with the reason (byte offset for decode
 // errors) and back off; nothing is stored from a failed poll.
-class PprofPoller : public QObject
+class PprofPoller : public HttpPollFeed
 {
     Q_OBJECT
 public:
@@ -33,29 +31,16 @@ public:
 
     PprofPoller(Engine &engine, Options options, QObject *parent = nullptr);
 
-    void start();
-    void stop();
-    void pollNow();
-    QString feedName() const;
+    QString feedName() const override;
     QUrl requestUrl() const;
-    quint64 polls() const { return m_polls; }
-    quint64 failures() const { return m_failures; }
 
-Q_SIGNALS:
-    void polled(bool ok);
+protected:
+    QNetworkRequest request() const override;
+    QString target() const override { return requestUrl().toString(QUrl::RemoveUserInfo); }
+    bool consume(const QByteArray &body, Timestamp requestedAt) override;
 
 private:
-    void finished(QNetworkReply *reply);
-
-    Engine &m_engine;
     Options m_options;
-    QNetworkAccessManager m_network;
-    QTimer m_timer;
-    int m_currentIntervalMs;
-    bool m_inFlight = false;
-    Timestamp m_requestedAt = 0;
-    quint64 m_polls = 0, m_failures = 0;
-    SystemClock m_wall;
 };
 
 } // namespace Nocturne::Engine

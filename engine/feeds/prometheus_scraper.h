@@ -1,14 +1,12 @@
 #pragma once
 
-#include <QNetworkAccessManager>
-#include <QObject>
-#include <QTimer>
 #include <QUrl>
 
 #include <string>
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "feeds/http_poll_feed.h"
 #include "core/strong_id.h"
 #include "decode/prometheus_text.h"
 
@@ -20,7 +18,7 @@ class Engine;
 // `job` and `instance` labels, stamps samples with the scrape time unless the exposition carries timestamps, reports
 // the feed as healthy, degraded (parse issues) or down (HTTP or connection errors, with the reason), backs off on
 // failure, and counts rejected lines with their reasons.
-class PrometheusScraper : public QObject
+class PrometheusScraper : public HttpPollFeed
 {
     Q_OBJECT
 public:
@@ -35,28 +33,18 @@ public:
 
     PrometheusScraper(Engine &engine, Options options, QObject *parent = nullptr);
 
-    void start();
-    void stop();
-    void scrapeNow();
-    QString feedName() const;
-    quint64 scrapes() const { return m_scrapes; }
-    quint64 failures() const { return m_failures; }
+    void scrapeNow() { pollNow(); }
+    QString feedName() const override;
+    quint64 scrapes() const { return polls(); }
 
-Q_SIGNALS:
-    void scraped(bool ok);
+protected:
+    QNetworkRequest request() const override;
+    QString target() const override { return m_options.url.toString(QUrl::RemoveUserInfo); }
+    bool consume(const QByteArray &body, Timestamp requestedAt) override;
 
 private:
-    void finished(QNetworkReply *reply);
-
-    Engine &m_engine;
     Options m_options;
-    QNetworkAccessManager m_network;
-    QTimer m_timer;
-    int m_currentIntervalMs;
-    bool m_inFlight = false;
-    quint64 m_scrapes = 0, m_failures = 0;
     std::unordered_map<std::string, SeriesId> m_ids; // canonical key → id, so a steady scrape interns nothing
-    SystemClock m_wall;
 };
 
 } // namespace Nocturne::Engine

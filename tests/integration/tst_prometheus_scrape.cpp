@@ -99,7 +99,7 @@ private Q_SLOTS:
         scrape.url = QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(http.serverPort()));
         scrape.intervalMs = 60'000;
         PrometheusScraper scraper(engine, scrape);
-        QSignalSpy done(&scraper, &PrometheusScraper::scraped);
+        QSignalSpy done(&scraper, &PrometheusScraper::polled);
         scraper.start();
         QVERIFY(done.wait(10000));
         const FeedStatus status = Nocturne::Test::feedStatus(engine, scraper.feedName().toStdString());
