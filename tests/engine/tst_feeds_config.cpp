@@ -58,6 +58,11 @@ private Q_SLOTS:
                                      << "environment variable 'NOCTURNE_SURELY_UNSET' is not set";
         QTest::newRow("bad port") << "engine: {metrics_listen: 'localhost:99999'}\n" << "engine.metrics_listen: 'localhost:99999': port must be 0..65535";
         QTest::newRow("yaml syntax") << "feeds: [\n  {name: a\n" << "cfg.yaml:";
+        QTest::newRow("pprof seconds") << "feeds:\n  - {name: p, type: pprof, url: 'http://x/debug/pprof/profile', seconds: 900}\n"
+                                       << "feeds[0].seconds: expected whole seconds between 1 and 300";
+        QTest::newRow("pprof interval") << "feeds:\n  - {name: p, type: pprof, url: 'http://x/debug/pprof/profile', seconds: 30, interval: 10s}\n"
+                                        << "feeds[0].interval: shorter than the profile duration";
+        QTest::newRow("pprof url") << "feeds:\n  - {name: p, type: pprof, url: 'x:6060'}\n" << "feeds[0].url: 'x:6060' is not an http(s) URL";
     }
 
     void errorsNamePosition()
@@ -67,6 +72,26 @@ private Q_SLOTS:
         auto config = parseConfig(text.toStdString(), "cfg.yaml");
         QVERIFY(!config.has_value());
         QVERIFY2(QString::fromStdString(config.error().message).contains(expected), config.error().message.c_str());
+    }
+
+    void pprofFeed()
+    {
+        auto config = parseConfig("feeds:\n  - name: checkout-cpu\n    type: pprof\n    url: http://checkout:6060/debug/pprof/profile\n"
+                                  "    service: checkout\n    seconds: 20\n    interval: 2m\n    sample_type: cpu\n",
+                                  "cfg.yaml");
+        QVERIFY2(config.has_value(), config ? "" : config.error().message.c_str());
+        const FeedConfig &f = config->feeds.at(0);
+        QCOMPARE(f.type, FeedConfig::Type::Pprof);
+        QCOMPARE(f.service, std::string("checkout"));
+        QCOMPARE(f.seconds, 20);
+        QCOMPARE(f.interval, 2 * kMinute);
+        QCOMPARE(f.sampleType, std::string("cpu"));
+        QCOMPARE(std::string(feedTypeName(f.type)), std::string("pprof"));
+        // The service defaults to the feed's name, the interval to a minute.
+        auto minimal = parseConfig("feeds:\n  - {name: svc, type: pprof, url: 'http://svc:6060/debug/pprof/profile'}\n", "cfg.yaml");
+        QVERIFY(minimal.has_value());
+        QCOMPARE(minimal->feeds.at(0).service, std::string("svc"));
+        QCOMPARE(minimal->feeds.at(0).interval, kMinute);
     }
 
     void emptyConfigIsValid()
