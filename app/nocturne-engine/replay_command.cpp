@@ -120,6 +120,8 @@ int runReplay(const QStringList &args)
     parser.addOption({QStringLiteral("events-db"), QStringLiteral("Persist events to this SQLite file."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("list-events"), QStringLiteral("Print every anomaly event.")});
     parser.addOption({QStringLiteral("bands"), QStringLiteral("Also store the detectors' expected bands and scores as series.")});
+    parser.addOption({QStringLiteral("diagnose"), QStringLiteral("Rank root causes for the incident of every injected fault and score "
+                                                                 "the top candidate against the fault's root.")});
     int exitCode = 0;
     if (!parseArguments(parser, args, "replay", exitCode))
         return exitCode;
@@ -235,6 +237,48 @@ int runReplay(const QStringList &args)
             std::printf("event %s +%s %-22s %-8s joint=%.2f%s\n", formatIso8601(e.onset).c_str(), formatDuration(e.end - e.onset).c_str(),
                         e.entity.c_str(), eventSeverityName(e.severity), e.jointScore, metrics.c_str());
         }
+    }
+    if (parser.isSet(QStringLiteral("diagnose"))) {
+        // For each fault: the incident that opened closest after its onset and touches its propagation path.
+        static const std::vector<Incident> none;
+        const std::vector<Incident> &incidents = snap->incidents ? *snap->incidents : none;
+        std::size_t found = 0, top1 = 0, top3 = 0;
+        std::vector<double> ms;
+        for (const FaultInstance &f : faults) {
+            const Incident *best = nullptr;
+            for (const Incident &inc : incidents) {
+                if (inc.start < f.onset - kMinute || inc.start > f.onset + 10 * kMinute)
+                    continue;
+                const bool onPath = std::any_of(inc.entities.begin(), inc.entities.end(), [&](const std::string &e) {
+                    return std::any_of(f.spec->propagation.begin(), f.spec->propagation.end(),
+                                       [&](const std::string &p) { return isOnEntity(scenarioCopy.estate, e, p); });
+                });
+                if (onPath && (!best || inc.start < best->start))
+                    best = &inc;
+            }
+            if (!best) {
+                std::printf("rca %-28s root=%-16s no incident\n", f.spec->id.c_str(), f.spec->root.c_str());
+                continue;
+            }
+            ++found;
+            const auto t0 = std::chrono::steady_clock::now();
+            const auto ranked = engine.diagnoseIncident(best->id);
+            ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+            std::string names;
+            int rank = 0;
+            for (std::size_t i = 0; ranked && i < ranked->size() && i < 3; ++i) {
+                names += (i ? ", " : "") + (*ranked)[i].entity + "(" + (*ranked)[i].faultClass + ")";
+                if (!rank && isOnEntity(scenarioCopy.estate, (*ranked)[i].entity, f.spec->root))
+                    rank = int(i) + 1;
+            }
+            top1 += rank == 1;
+            top3 += rank >= 1;
+            std::printf("rca %-28s root=%-16s INC-%-4lld rank=%d  %s\n", f.spec->id.c_str(), f.spec->root.c_str(),
+                        static_cast<long long>(best->id), rank, names.c_str());
+        }
+        std::sort(ms.begin(), ms.end());
+        std::printf("rca faults=%zu with_incident=%zu top1=%zu top3=%zu median_ms=%.1f\n", faults.size(), found, top1, top3,
+                    ms.empty() ? 0.0 : ms[ms.size() / 2]);
     }
     printDetectionReport(engine.closedAnomalies(), engine.detection() ? engine.detection()->openEvents() : std::vector<AnomalyEvent>{},
                          faults, duration, scenarioCopy.estate, scenarioCopy.start);

@@ -102,6 +102,22 @@ RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, const RcaOptions &o
 }
 } // namespace
 
+std::string metricKindOf(std::string_view name)
+{
+    const auto has = [&](std::string_view part) { return name.find(part) != std::string_view::npos; };
+    if (has("cpu"))
+        return "cpu";
+    if (has("memory") || has("heap"))
+        return "mem";
+    if (has("error") || has("fail") || has("restart"))
+        return "errors";
+    if (has("duration") || has("latency") || has("_seconds") || has("wait"))
+        return "latency";
+    if (has("per_second") || has("_total") || has("ops") || has("requests"))
+        return "traffic";
+    return {};
+}
+
 std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions &options)
 {
     std::map<std::string, RcaCandidate> byEntity;

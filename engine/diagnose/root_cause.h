@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -60,6 +61,11 @@ struct RcaOptions
     double anomalyThreshold = 5.0; // robust z at which an entity counts as anomalous in the topology walk
     std::size_t maxEvidence = 4;
 };
+
+// The role of a metric from its (Prometheus-style) name: cpu, mem, latency, errors, traffic or "" (other: counted in
+// both directions). Conventions only: *cpu*, *memory*/*heap*, *duration*/*latency*/*_seconds*/*wait*, *error*/*fail*/
+// *restart*, *per_second*/*_total*/*ops*/*requests*.
+std::string metricKindOf(std::string_view name);
 
 // Ranks root-cause candidates from metric evidence (robust deviation of the incident window from the reference,
 // BARO-style: median and inter-quartile range of the reference, so heavy tails and outliers in the reference do not

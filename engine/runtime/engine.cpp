@@ -447,6 +447,80 @@ std::vector<LogAnomaly> Engine::incidentLogEvidence(std::int64_t incidentId, std
     return out;
 }
 
+Result<std::vector<RcaCandidate>> Engine::diagnoseIncident(std::int64_t incidentId) const
+{
+    const auto inc = incident(incidentId);
+    if (!inc)
+        return makeError(ErrorCode::NotFound, "no incident " + std::to_string(incidentId));
+    // The evidence window opens two minutes before the first alert (detection takes a little while); the reference is
+    // the half hour before that. Candidates: the incident's entities and what they depend on.
+    const Timestamp evidenceFrom = inc->start - 2 * kMinute;
+    const Timestamp evidenceTo = inc->end ? inc->end : std::max(m_clock.now(), inc->lastActivity);
+    const Timestamp referenceFrom = evidenceFrom - 30 * kMinute;
+    RcaInput input;
+    input.onset = evidenceFrom;
+    std::set<std::string> candidates(inc->entities.begin(), inc->entities.end());
+    if (m_scenario) {
+        for (const Edge &e : m_scenario->estate.edges) {
+            if (e.kind == EdgeKind::Calls)
+                input.calls.push_back({e.from, e.to});
+            // A cause sits on an alerting entity or below one (what it calls, where it runs): not among its callers.
+            if (inc->entities.count(e.from))
+                candidates.insert(e.to);
+        }
+    }
+    for (const std::string &entity : candidates) {
+        auto matcher = LabelMatcher::make("entity", LabelMatcher::Op::Equal, entity);
+        if (!matcher)
+            continue;
+        for (SeriesId id : m_store.select({*matcher})) {
+            const auto key = m_store.key(id);
+            if (!key || key->name.rfind("nocturne_", 0) == 0 || key->label("kind") == "edge")
+                continue;
+            RcaMetric m;
+            m.entity = entity;
+            m.name = key->name;
+            m.kind = metricKindOf(key->name);
+            for (const Sample &s : m_store.range(id, referenceFrom, evidenceTo)) {
+                if (s.ts < evidenceFrom) {
+                    m.normal.push_back(s.value);
+                } else {
+                    m.incident.push_back(s.value);
+                    m.incidentTimes.push_back(s.ts);
+                }
+            }
+            if (!m.normal.empty() && !m.incident.empty())
+                input.metrics.push_back(std::move(m));
+        }
+    }
+    input.candidates.assign(candidates.begin(), candidates.end());
+    // The symptom: the incident's most upstream entity (no caller among the incident's entities).
+    for (const std::string &e : inc->entities) {
+        const bool called = std::any_of(input.calls.begin(), input.calls.end(),
+                                        [&](const auto &c) { return c.second == e && inc->entities.count(c.first); });
+        if (!called) {
+            input.target = e;
+            break;
+        }
+    }
+    auto ranked = rankRootCauses(input);
+    // Log evidence of each candidate (the incident's log anomalies by source).
+    for (const LogAnomaly &a : incidentLogEvidence(incidentId, 50)) {
+        for (RcaCandidate &c : ranked) {
+            if (c.entity != a.source)
+                continue;
+            RcaEvidence e;
+            e.metric = "log";
+            e.kind = "log";
+            e.score = a.score;
+            e.onset = a.ts;
+            e.text = std::string("log ") + logAnomalyKindName(a.kind) + ": " + a.templateText.substr(0, 160);
+            c.evidence.push_back(std::move(e));
+        }
+    }
+    return ranked;
+}
+
 Status Engine::confirmIncidentCause(std::int64_t incidentId, const std::string &cause, const std::string &who, const std::string &note)
 {
     {

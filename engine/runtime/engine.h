@@ -19,6 +19,7 @@
 #include "model/bounded_buffer.h"
 #include "model/health_evaluator.h"
 #include "model/series_store.h"
+#include "diagnose/root_cause.h"
 #include "profile/profile_store.h"
 #include "runtime/detection_service.h"
 #include "runtime/engine_snapshot.h"
@@ -111,6 +112,11 @@ public:
     // minutes before it started until it ended (or now), strongest first: the lines that turn a suspicion into a
     // diagnosis. Each names the source and template the log panel can open.
     std::vector<LogAnomaly> incidentLogEvidence(std::int64_t incidentId, std::size_t limit = 20) const;
+    // Ranked root-cause candidates for an incident: its entities and their direct neighbours on the estate topology,
+    // each scored from its metrics (the 30 minutes before the incident as reference, the incident window as
+    // evidence), walked down the call graph from the incident's most upstream entity, with the log evidence of
+    // each entity attached. Runs on the caller's thread (call it off the GUI thread).
+    Result<std::vector<RcaCandidate>> diagnoseIncident(std::int64_t incidentId) const;
     // An operator confirms the incident's cause (fault or error class): recorded on the incident, and its log
     // evidence templates are learnt as associated with that class (persisted), which then ranks them higher in
     // later incidents and names the class beside them.
