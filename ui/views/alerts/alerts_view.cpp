@@ -2,6 +2,9 @@
 
 #include <QComboBox>
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QFutureWatcher>
+#include <QtConcurrent>
 #include <QHBoxLayout>
 #include <climits>
 #include <QHeaderView>
@@ -277,6 +280,35 @@ void AlertsView::incidentSelected()
     m_selectedIncident = current.isValid() ? current.data(IncidentTableModel::IdRole).toLongLong() : 0;
     static_cast<AlertFilter *>(m_alertProxy)->incident = m_selectedIncident;
     static_cast<AlertFilter *>(m_alertProxy)->refresh();
+    // Snapshots re-select the incident every 100 ms: keep its ranked causes, re-rank at most every 10 s.
+    const bool sameIncident = m_causesFor == m_selectedIncident;
+    if (!sameIncident)
+        m_causes.reset();
+    renderWhy();
+    if (!m_selectedIncident || (sameIncident && (m_causesRanking || (m_causes && m_causesAge.elapsed() < 10'000))))
+        return;
+    // Likely causes are ranked on a worker; the answer is shown if the same incident is still selected.
+    const std::int64_t id = m_selectedIncident;
+    m_causesFor = id;
+    m_causesRanking = true;
+    auto *watcher = new QFutureWatcher<Engine::Result<std::vector<Engine::RcaCandidate>>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, id] {
+        watcher->deleteLater();
+        if (id == m_causesFor)
+            m_causesRanking = false;
+        auto result = watcher->result();
+        if (id != m_selectedIncident || !result)
+            return;
+        m_causes = std::make_shared<const std::vector<Engine::RcaCandidate>>(std::move(*result));
+        m_causesAge.start();
+        renderWhy();
+    });
+    Engine::Engine *engine = &m_hub.engine();
+    watcher->setFuture(QtConcurrent::run([engine, id] { return engine->diagnoseIncident(id); }));
+}
+
+void AlertsView::renderWhy()
+{
     const auto incident = m_selectedIncident ? m_hub.engine().incident(m_selectedIncident) : std::nullopt;
     if (!incident) {
         m_why->clear();
@@ -287,6 +319,20 @@ void AlertsView::incidentSelected()
                        .arg(QString::fromStdString(incident->title).toHtmlEscaped())
                        .arg(incident->alerts.size())
                        .arg(incident->entities.size());
+    // Likely causes (ranked off the UI thread), strongest evidence first.
+    if (!m_causes) {
+        html += tr("<p><i>Ranking likely causes…</i></p>");
+    } else if (!m_causes->empty()) {
+        html += tr("<p><b>Likely causes</b> (ranked from metric and log evidence; confirm one from the context menu)</p><ol>");
+        for (std::size_t i = 0; i < m_causes->size() && i < 3; ++i) {
+            const Engine::RcaCandidate &c = (*m_causes)[i];
+            html += QStringLiteral("<li><b>%1</b> — %2, confidence %3 %<br>%4</li>")
+                        .arg(QString::fromStdString(c.entity).toHtmlEscaped(), QString::fromStdString(c.faultClass).toHtmlEscaped())
+                        .arg(qRound(100 * c.confidence))
+                        .arg(c.evidence.empty() ? QString() : QString::fromStdString(c.evidence.front().text).toHtmlEscaped());
+        }
+        html += QStringLiteral("</ol>");
+    }
     // Log evidence: what the incident's entities wrote that was new, bursting or failing; each opens the log panel.
     const auto logs = m_hub.engine().incidentLogEvidence(m_selectedIncident, 8);
     if (!logs.empty()) {

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QSet>
 #include <QWidget>
 
 class QAbstractItemView;
 
+#include "diagnose/root_cause.h"
 #include "runtime/engine_snapshot.h"
 
 class QComboBox;
@@ -62,6 +64,7 @@ private:
     void showAlertMenu(QAbstractItemView *view, const QPoint &pos);
     void restoreExpansion();
     void incidentSelected();
+    void renderWhy();
     void act(const QString &action, std::int64_t alertId);
 
     SnapshotHub &m_hub;
@@ -81,6 +84,10 @@ private:
     QStackedWidget *m_alertStack;
     QComboBox *m_groupBy;
     std::int64_t m_selectedIncident = 0;
+    std::shared_ptr<const std::vector<Engine::RcaCandidate>> m_causes; // of m_causesFor, once ranked
+    std::int64_t m_causesFor = 0;
+    bool m_causesRanking = false;
+    QElapsedTimer m_causesAge;
 };
 
 } // namespace Nocturne::Ui
