@@ -122,6 +122,7 @@ int runReplay(const QStringList &args)
     parser.addOption({QStringLiteral("bands"), QStringLiteral("Also store the detectors' expected bands and scores as series.")});
     parser.addOption({QStringLiteral("diagnose"), QStringLiteral("Rank root causes for the incident of every injected fault and score "
                                                                  "the top candidate against the fault's root.")});
+    parser.addOption({QStringLiteral("explain"), QStringLiteral("With --diagnose: print the incident and the evidence of each miss.")});
     int exitCode = 0;
     if (!parseArguments(parser, args, "replay", exitCode))
         return exitCode;
@@ -275,6 +276,15 @@ int runReplay(const QStringList &args)
             top3 += rank >= 1;
             std::printf("rca %-28s root=%-16s INC-%-4lld rank=%d  %s\n", f.spec->id.c_str(), f.spec->root.c_str(),
                         static_cast<long long>(best->id), rank, names.c_str());
+            if (rank != 1 && ranked && !ranked->empty() && parser.isSet(QStringLiteral("explain"))) {
+                std::string entities;
+                for (const auto &e : best->entities)
+                    entities += e + " ";
+                std::printf("    incident entities: %s\n", entities.c_str());
+                for (std::size_t i = 0; i < ranked->size() && i < 3; ++i)
+                    for (const auto &e : (*ranked)[i].evidence)
+                        std::printf("    %zu %s: %s\n", i + 1, (*ranked)[i].entity.c_str(), e.text.c_str());
+            }
         }
         std::sort(ms.begin(), ms.end());
         std::printf("rca faults=%zu with_incident=%zu top1=%zu top3=%zu median_ms=%.1f\n", faults.size(), found, top1, top3,
