@@ -202,6 +202,7 @@ void OtlpMapper::span(std::uint64_t traceId, std::uint64_t spanId, std::uint64_t
     span.start = timeOf(startUnixNano);
     span.duration = endUnixNano >= startUnixNano ? static_cast<Duration>(endUnixNano - startUnixNano) : 0;
     span.error = error;
+    span.kind = kind >= 0 && kind <= 5 ? std::uint8_t(kind) : 0;
     m_out.spans.push_back(std::move(span));
 }
 

@@ -29,6 +29,7 @@ struct SpanRecord {
     Timestamp start = 0;
     Duration duration = 0;
     bool error = false;
+    std::uint8_t kind = 0; // OTLP SpanKind: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer
 };
 
 // A discrete record for the event store: deploys, alerts, notes, later audit entries.
