@@ -183,4 +183,80 @@ std::vector<SlowSpan> explainSlowTrace(std::span<const SpanRecord> traceSpans, c
     return out;
 }
 
+TraceAggregator::TraceAggregator()
+    : TraceAggregator(Options{})
+{
+}
+
+TraceAggregator::TraceAggregator(Options options)
+    : m_options(options)
+{
+}
+
+void TraceAggregator::add(std::span<const SpanRecord> spans)
+{
+    for (const SpanRecord &s : spans) {
+        auto it = m_traces.find(s.traceId);
+        if (it == m_traces.end()) {
+            if (m_traces.size() >= m_options.maxTraces) {
+                // Full: close the trace that has been quiet longest.
+                auto oldest = std::min_element(m_traces.begin(), m_traces.end(),
+                                               [](const auto &a, const auto &b) { return a.second.lastStart < b.second.lastStart; });
+                close(oldest->first);
+            }
+            it = m_traces.emplace(s.traceId, Open{}).first;
+        }
+        if (it->second.spans.size() < m_options.maxSpansPerTrace)
+            it->second.spans.push_back(s);
+        it->second.lastStart = std::max(it->second.lastStart, s.start + s.duration);
+    }
+}
+
+void TraceAggregator::close(std::uint64_t traceId)
+{
+    const auto it = m_traces.find(traceId);
+    if (it == m_traces.end())
+        return;
+    std::vector<const SpanRecord *> trace;
+    for (const SpanRecord &s : it->second.spans)
+        trace.push_back(&s);
+    const TraceIndex index = linkTrace(trace);
+    for (std::size_t i = 0; i < trace.size(); ++i) {
+        const SpanRecord &s = *trace[i];
+        Cell &c = m_cells[{s.start - s.start % kMinute, s.service, s.operation}];
+        ++c.requests;
+        c.errors += s.error ? 1 : 0;
+        c.self += selfTime(s, trace, index.children[i]);
+    }
+    m_traces.erase(it);
+}
+
+std::vector<TraceAggregator::Point> TraceAggregator::flush(Timestamp now)
+{
+    std::vector<std::uint64_t> quiet;
+    Timestamp oldestOpen = std::numeric_limits<Timestamp>::max();
+    for (const auto &[id, open] : m_traces) {
+        if (open.lastStart <= now - m_options.settle)
+            quiet.push_back(id);
+        else
+            for (const SpanRecord &s : open.spans)
+                oldestOpen = std::min(oldestOpen, s.start);
+    }
+    for (std::uint64_t id : quiet)
+        close(id);
+    // Minutes before the settle horizon and before any open trace's first span are final.
+    const Timestamp horizon = std::min(now - m_options.settle, oldestOpen);
+    std::vector<Point> out;
+    for (auto it = m_cells.begin(); it != m_cells.end();) {
+        const auto &[minute, service, operation] = it->first;
+        if (minute + kMinute > horizon)
+            break; // ordered by minute first
+        const Cell &c = it->second;
+        out.push_back({service, operation, minute, c.requests, c.requests ? double(c.self) / double(c.requests) / double(kSecond) : 0.0,
+                       c.requests ? double(c.errors) / double(c.requests) : 0.0});
+        it = m_cells.erase(it);
+    }
+    return out;
+}
+
 } // namespace Nocturne::Engine

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <map>
 #include <set>
+#include <tuple>
+#include <unordered_map>
 #include <span>
 #include <string>
 #include <vector>
@@ -64,5 +67,54 @@ struct SlowSpan
 };
 std::vector<SlowSpan> explainSlowTrace(std::span<const SpanRecord> traceSpans, const SlowSpanThresholds &thresholds = {},
                                        const std::set<std::string> &knownServices = {});
+
+// Turns a stream of spans into per-minute series of each (service, operation): requests and mean self time. Spans
+// are held per trace until the trace has been quiet for `settle` (its late children may still come); then the
+// trace's self times land in the minute of each span's start. Memory is bounded by `maxTraces` open traces (the
+// oldest is closed early when full).
+class TraceAggregator
+{
+public:
+    struct Options
+    {
+        Duration settle = 30 * kSecond;
+        std::size_t maxTraces = 50'000;
+        std::size_t maxSpansPerTrace = 10'000;
+    };
+    struct Point
+    {
+        std::string service;
+        std::string operation;
+        Timestamp minute = 0; // start of the minute
+        std::uint64_t requests = 0;
+        double meanSelfSeconds = 0;
+        double errorRatio = 0;
+    };
+
+    TraceAggregator();
+    explicit TraceAggregator(Options options);
+    void add(std::span<const SpanRecord> spans);
+    // Closes traces quiet since `now − settle` and returns the minutes that can no longer change (before the oldest
+    // still-open span's minute).
+    std::vector<Point> flush(Timestamp now);
+    std::size_t openTraces() const { return m_traces.size(); }
+
+private:
+    struct Open
+    {
+        std::vector<SpanRecord> spans;
+        Timestamp lastStart = 0;
+    };
+    struct Cell
+    {
+        std::uint64_t requests = 0, errors = 0;
+        Duration self = 0;
+    };
+    void close(std::uint64_t traceId);
+
+    Options m_options;
+    std::unordered_map<std::uint64_t, Open> m_traces;
+    std::map<std::tuple<Timestamp, std::string, std::string>, Cell> m_cells; // (minute, service, operation)
+};
 
 } // namespace Nocturne::Engine

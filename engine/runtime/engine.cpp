@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -188,7 +189,7 @@ Engine::FeedCounters &Engine::feed(const std::string &name)
     return *m_feeds.back();
 }
 
-void Engine::ingestSamples(std::span<const SampleRef> samples, const std::string &feedName)
+std::size_t Engine::storeAndDetect(std::span<const SampleRef> samples)
 {
     const std::size_t stored = m_store.appendBatch(samples);
     if (m_detection && !samples.empty()) {
@@ -197,6 +198,12 @@ void Engine::ingestSamples(std::span<const SampleRef> samples, const std::string
         m_detectorNanos += std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
         m_detectorSamples += samples.size();
     }
+    return stored;
+}
+
+void Engine::ingestSamples(std::span<const SampleRef> samples, const std::string &feedName)
+{
+    const std::size_t stored = storeAndDetect(samples);
     std::lock_guard lock(m_feedsMutex);
     FeedCounters &f = feed(feedName);
     f.status.samples += stored;
@@ -238,6 +245,10 @@ void Engine::ingestSpans(std::span<const SpanRecord> spans, const std::string &f
     if (spans.empty())
         return;
     m_spans.append(spans.begin(), spans.end());
+    {
+        std::lock_guard lock(m_traceMutex);
+        m_traceAggregator.add(spans);
+    }
     std::lock_guard lock(m_feedsMutex);
     feed(feedName).status.spans += spans.size();
 }
@@ -555,6 +566,29 @@ std::pair<std::string, double> Engine::templateAssociation(std::uint32_t templat
 
 void Engine::advanceTo(Timestamp now)
 {
+    // Settled traces become series per (service, operation): requests per minute and mean self time, which the
+    // detectors watch like any metric (a slow query shows as the query's own time growing, not only its callers').
+    std::vector<SampleRef> traceSamples;
+    {
+        std::lock_guard lock(m_traceMutex);
+        for (const TraceAggregator::Point &p : m_traceAggregator.flush(now)) {
+            auto it = m_traceSeries.find({p.service, p.operation});
+            if (it == m_traceSeries.end()) {
+                if (m_traceSeries.size() >= 20'000)
+                    continue; // cardinality guard: operation names that are really ids
+                Labels labels{{"entity", p.service}, {"service", p.service}, {"operation", p.operation}};
+                it = m_traceSeries
+                         .emplace(std::make_pair(p.service, p.operation),
+                                  std::make_pair(m_store.intern(SeriesKey::make("trace_operation_requests_per_minute", labels)),
+                                                 m_store.intern(SeriesKey::make("trace_operation_self_seconds", labels))))
+                         .first;
+            }
+            traceSamples.push_back({it->second.first, p.minute, double(p.requests)});
+            traceSamples.push_back({it->second.second, p.minute, p.meanSelfSeconds});
+        }
+    }
+    if (!traceSamples.empty())
+        storeAndDetect(traceSamples); // derived from the spans' feed, not a feed of their own
     std::vector<LogAnomaly> logAnomalies;
     {
         std::lock_guard lock(m_logMutex);

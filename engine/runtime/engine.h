@@ -20,6 +20,7 @@
 #include "model/health_evaluator.h"
 #include "model/series_store.h"
 #include "diagnose/root_cause.h"
+#include "diagnose/trace_analytics.h"
 #include "profile/profile_store.h"
 #include "runtime/detection_service.h"
 #include "runtime/engine_snapshot.h"
@@ -172,6 +173,8 @@ private:
         Timestamp lastRateWall = 0;
     };
     FeedCounters &feed(const std::string &name); // caller holds m_feedsMutex
+    // Store and run the detectors; returns how many samples the store took (no feed accounting).
+    std::size_t storeAndDetect(std::span<const SampleRef> samples);
     void publisherLoop(std::stop_token stop);
 
     Options m_options;
@@ -188,6 +191,9 @@ private:
     LogAnalyzer m_logAnalyzer;              // guarded by m_logMutex
     BoundedBuffer<LogAnomaly> m_logAnomalies{2000};
     TemplateIncidentAssociation m_templateAssociation; // guarded by m_logMutex
+    mutable std::mutex m_traceMutex;
+    TraceAggregator m_traceAggregator; // guarded by m_traceMutex
+    std::map<std::pair<std::string, std::string>, std::pair<SeriesId, SeriesId>> m_traceSeries; // guarded by m_traceMutex
     std::unique_ptr<Scenario> m_scenario;
     std::unique_ptr<HealthEvaluator> m_health;
     std::unique_ptr<ScenarioReplayer> m_replayer;

@@ -101,7 +101,11 @@ private Q_SLOTS:
         // 45 min at 10 s for every scenario series; the detectors add band series (lower, upper, score) beside them.
         const std::uint64_t sourceSeries = snap->feeds.front().samples / 270;
         QCOMPARE(snap->feeds.front().samples, sourceSeries * 270);
-        QCOMPARE(snap->store.series, std::size_t(sourceSeries * 4));
+        // Settled traces add a requests and a self-time series per (service, operation), also with bands.
+        const std::size_t traceSeries =
+            engine.store().select({*LabelMatcher::make("__name__", LabelMatcher::Op::RegexMatch, "trace_operation_.*")}).size();
+        QVERIFY(traceSeries > 0);
+        QCOMPARE(snap->store.series, std::size_t((sourceSeries + traceSeries) * 4));
         QVERIFY(snap->store.appended > snap->feeds.front().samples * 3);
         // Anomaly events: the bad deploy at 42m is found on search; events reach SQLite when they close.
         bool searchEvent = false;
@@ -187,6 +191,51 @@ private Q_SLOTS:
         QCOMPARE(restarted.templateAssociation(lockTemplate).first, std::string("row_lock_contention"));
         const auto inc = restarted.incident(incidentId);
         QVERIFY(inc && inc->explanations.back().find("confirmed as row_lock_contention") != std::string::npos);
+    }
+
+    void tracesBecomeSelfTimeSeries()
+    {
+        Engine::Options options;
+        options.detection = false;
+        Engine engine(options);
+        const Timestamp t0 = 1'700'000'020LL * kSecond;
+        std::vector<SpanRecord> spans;
+        for (std::uint64_t trace = 1; trace <= 3; ++trace) {
+            SpanRecord root;
+            root.traceId = trace;
+            root.spanId = 1;
+            root.service = "api";
+            root.operation = "GET /orders";
+            root.start = t0 + Timestamp(trace) * kSecond;
+            root.duration = 100 * kMillisecond;
+            SpanRecord db = root;
+            db.spanId = 2;
+            db.parentSpanId = 1;
+            db.operation = "SELECT orders";
+            db.peer = "mysql";
+            db.start = root.start + 10 * kMillisecond;
+            db.duration = 30 * kMillisecond;
+            spans.push_back(root);
+            spans.push_back(db);
+        }
+        engine.ingestSpans(spans, "test");
+        engine.advanceTo(t0 + 10 * kSecond); // traces not settled yet: nothing
+        auto selfSeries = [&] {
+            return engine.store().select({*LabelMatcher::make("__name__", LabelMatcher::Op::Equal, "trace_operation_self_seconds"),
+                                          *LabelMatcher::make("operation", LabelMatcher::Op::Equal, "GET /orders")});
+        };
+        QVERIFY(selfSeries().empty());
+        engine.advanceTo(t0 + 2 * kMinute);
+        const auto ids = selfSeries();
+        QCOMPARE(ids.size(), std::size_t(1));
+        const auto samples = engine.store().range(ids.front(), 0, t0 + kHour);
+        QCOMPARE(samples.size(), std::size_t(1));
+        QCOMPARE(samples.front().ts, t0 - t0 % kMinute); // the minute of the spans
+        QVERIFY(std::abs(samples.front().value - 0.070) < 1e-9); // 100 ms − 30 ms of its query
+        const auto requests = engine.store().select({*LabelMatcher::make("__name__", LabelMatcher::Op::Equal, "trace_operation_requests_per_minute"),
+                                                     *LabelMatcher::make("operation", LabelMatcher::Op::Equal, "SELECT orders")});
+        QCOMPARE(requests.size(), std::size_t(1));
+        QCOMPARE(engine.store().range(requests.front(), 0, t0 + kHour).front().value, 3.0);
     }
 
     void templateIdsSurviveARestart()
