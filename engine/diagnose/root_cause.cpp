@@ -5,26 +5,14 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <future>
 #include <set>
+#include <thread>
+#include <unordered_map>
 
 namespace Nocturne::Engine {
 
 namespace {
-double quantile(std::vector<double> v, double q)
-{
-    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
-    if (v.empty())
-        return std::nan("");
-    const double pos = q * double(v.size() - 1);
-    const auto lo = std::size_t(std::floor(pos));
-    std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(lo), v.end());
-    const double a = v[lo];
-    if (lo + 1 >= v.size())
-        return a;
-    const double b = *std::min_element(v.begin() + std::ptrdiff_t(lo) + 1, v.end());
-    return a + (b - a) * (pos - double(lo));
-}
-
 std::string faultClassOf(const std::string &kind, double direction)
 {
     if (kind == "cpu")
@@ -49,12 +37,23 @@ RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, const RcaOptions &o
     RcaEvidence e;
     e.metric = m.name;
     e.kind = m.kind;
-    const double median = quantile(m.normal, 0.5);
-    if (!std::isfinite(median))
+    thread_local std::vector<double> reference; // scratch: no allocation per metric
+    reference.clear();
+    for (double x : m.normal)
+        if (std::isfinite(x))
+            reference.push_back(x);
+    if (reference.empty())
         return e;
+    std::sort(reference.begin(), reference.end());
+    const auto at = [&](double q) {
+        const double pos = q * double(reference.size() - 1);
+        const auto lo = std::size_t(pos);
+        return lo + 1 < reference.size() ? reference[lo] + (reference[lo + 1] - reference[lo]) * (pos - double(lo)) : reference[lo];
+    };
+    const double median = at(0.5);
     // Spread of the reference: the IQR as a standard deviation; a reference that sits on one value most of the time
     // (availability at 100 %, an idle queue) has no IQR, so its standard deviation (its rare excursions) stands in.
-    double spread = (quantile(m.normal, 0.75) - quantile(m.normal, 0.25)) / 1.349;
+    double spread = (at(0.75) - at(0.25)) / 1.349;
     if (!(spread > 0)) {
         double sum = 0, sq = 0;
         std::size_t n = 0;
@@ -94,11 +93,20 @@ RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, const RcaOptions &o
     }
     e.score = std::abs(best);
     e.direction = best >= 0 ? 1 : -1;
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "%s %s to %.1f× its reference spread (%.4g vs median %.4g)", m.name.c_str(), best >= 0 ? "rose" : "fell",
-                  e.score, bestAt < m.incident.size() ? m.incident[bestAt] : 0.0, median);
-    e.text = buf;
+    e.value = bestAt < m.incident.size() ? m.incident[bestAt] : 0.0;
+    e.reference = median;
     return e;
+}
+
+// The evidence line, written only for the evidence a candidate keeps.
+void describe(RcaEvidence &e)
+{
+    if (!e.text.empty())
+        return;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%s %s to %.1f× its reference spread (%.4g vs median %.4g)", e.metric.c_str(), e.direction >= 0 ? "rose" : "fell",
+                  e.score, e.value, e.reference);
+    e.text = buf;
 }
 } // namespace
 
@@ -120,15 +128,41 @@ std::string metricKindOf(std::string_view name)
 
 std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions &options)
 {
-    std::map<std::string, RcaCandidate> byEntity;
+    std::unordered_map<std::string, RcaCandidate> byEntity;
+    byEntity.reserve(input.candidates.size());
     for (const std::string &c : input.candidates)
         byEntity[c].entity = c;
-    for (const RcaMetric &m : input.metrics) {
-        if (!input.candidates.empty() && !byEntity.count(m.entity))
-            continue;
-        RcaCandidate &c = byEntity[m.entity];
-        c.entity = m.entity;
-        c.evidence.push_back(scoreMetric(m, input.onset, options));
+    // Each metric is scored once (pure, so large inputs are split over the machine's cores); the walk reuses scores.
+    std::vector<RcaEvidence> evidence(input.metrics.size());
+    const auto scoreRange = [&](std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i < to; ++i)
+            evidence[i] = scoreMetric(input.metrics[i], input.onset, options);
+    };
+    const std::size_t workers = input.metrics.size() >= 4096 ? std::max(1u, std::min(8u, std::thread::hardware_concurrency())) : 1;
+    if (workers > 1) {
+        std::vector<std::future<void>> parts;
+        const std::size_t chunk = (input.metrics.size() + workers - 1) / workers;
+        for (std::size_t w = 1; w < workers; ++w)
+            parts.push_back(std::async(std::launch::async, scoreRange, std::min(input.metrics.size(), w * chunk),
+                                       std::min(input.metrics.size(), (w + 1) * chunk)));
+        scoreRange(0, std::min(input.metrics.size(), chunk));
+        for (auto &p : parts)
+            p.get();
+    } else {
+        scoreRange(0, input.metrics.size());
+    }
+    std::vector<double> scores(input.metrics.size(), 0.0);
+    for (std::size_t i = 0; i < input.metrics.size(); ++i) {
+        const RcaMetric &m = input.metrics[i];
+        auto it = byEntity.find(m.entity);
+        if (it == byEntity.end()) {
+            if (!input.candidates.empty())
+                continue;
+            it = byEntity.emplace(m.entity, RcaCandidate{}).first;
+            it->second.entity = m.entity;
+        }
+        scores[i] = evidence[i].score;
+        it->second.evidence.push_back(std::move(evidence[i]));
     }
     std::vector<RcaCandidate> out;
     out.reserve(byEntity.size());
@@ -136,6 +170,8 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
         std::sort(c.evidence.begin(), c.evidence.end(), [](const RcaEvidence &a, const RcaEvidence &b) { return a.score > b.score; });
         if (c.evidence.size() > options.maxEvidence)
             c.evidence.resize(options.maxEvidence);
+        for (RcaEvidence &e : c.evidence)
+            describe(e);
         c.score = c.evidence.empty() ? 0.0 : c.evidence.front().score;
         c.faultClass = c.evidence.empty() ? "unknown" : faultClassOf(c.evidence.front().kind, c.evidence.front().direction);
         if (!c.evidence.empty())
@@ -144,31 +180,32 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
         out.push_back(std::move(c));
     }
     // With a topology: tiers from the walk below the target (see the header), score within a tier.
-    std::map<std::string, int> tier;
+    std::unordered_map<std::string, int> tier;
     if (!input.calls.empty() && !input.target.empty()) {
-        std::map<std::string, std::vector<std::string>> callees;
+        std::unordered_map<std::string, std::vector<std::string>> callees;
         for (const auto &[from, to] : input.calls)
             callees[from].push_back(to);
         // The symptom's kind: given, or what the target shows most strongly of latency and errors.
         std::string targetKind = input.targetKind;
         if (targetKind.empty()) {
             double best = -1;
-            for (const RcaMetric &m : input.metrics) {
+            for (std::size_t i = 0; i < input.metrics.size(); ++i) {
+                const RcaMetric &m = input.metrics[i];
                 if (m.entity != input.target || (m.kind != "latency" && m.kind != "errors"))
                     continue;
-                const double sc = scoreMetric(m, input.onset, options).score;
+                const double sc = scores[i];
                 if (sc > best) {
                     best = sc;
                     targetKind = m.kind;
                 }
             }
         }
-        std::map<std::string, double> symptom; // the entity's evidence of the symptom's kind
-        for (const RcaMetric &m : input.metrics) {
-            const RcaEvidence e = scoreMetric(m, input.onset, options);
+        std::unordered_map<std::string, double> symptom; // the entity's evidence of the symptom's kind
+        for (std::size_t i = 0; i < input.metrics.size(); ++i) {
+            const RcaMetric &m = input.metrics[i];
             // Only evidence of the symptom's kind walks the graph (a slow target is explained by slow dependencies).
             if (targetKind.empty() || m.kind == targetKind)
-                symptom[m.entity] = std::max(symptom[m.entity], e.score);
+                symptom[m.entity] = std::max(symptom[m.entity], scores[i]);
         }
         const auto anomalous = [&](const std::string &e) {
             const auto it = symptom.find(e);

@@ -42,6 +42,8 @@ struct RcaEvidence
     double score = 0;      // robust z: deviation from the reference median in reference IQRs (max over the window)
     double direction = 0;  // +1 rose, −1 fell
     Timestamp onset = 0;   // first time the deviation crossed the onset threshold (0: never)
+    double value = 0;      // the most deviating incident value
+    double reference = 0;  // the reference median
     std::string text;      // "carts_cpu rose to 14.2× its reference spread at 10:31:05"
 };
 
