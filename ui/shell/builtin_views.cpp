@@ -7,6 +7,7 @@
 #include "views/metrics/metrics_explorer.h"
 #include "views/overview/estate_overview.h"
 #include "views/profiles/profiles_view.h"
+#include "views/topology/topology_view.h"
 
 namespace Nocturne::Ui {
 
@@ -28,6 +29,8 @@ void registerBuiltinViews(ViewRegistry &registry)
                                 [](const ViewContext &ctx, QWidget *parent) { return new FeedsView(ctx.hub, ctx.feeds, parent); }});
     registry.add(ViewDescriptor{QStringLiteral("profiles"), QObject::tr("Profiles"), Qt::BottomDockWidgetArea, QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new ProfilesView(&ctx.hub, parent); }});
+    registry.add(ViewDescriptor{QStringLiteral("topology"), QObject::tr("Topology"), Qt::BottomDockWidgetArea, QKeySequence(), false,
+                                [](const ViewContext &ctx, QWidget *parent) { return new TopologyView(&ctx.hub, parent); }});
 }
 
 } // namespace Nocturne::Ui

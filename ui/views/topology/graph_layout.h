@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QPointF>
+#include <QSizeF>
+#include <QString>
+#include <QVector>
+
+#include <vector>
+
+namespace Nocturne::Ui {
+
+// A graph to lay out: node ids and directed edges between them.
+struct GraphInput
+{
+    struct Node
+    {
+        QString id;
+        QString label;
+        QSizeF size; // points (1/72 in), as Graphviz measures
+    };
+    struct Edge
+    {
+        int from = 0;
+        int to = 0;
+    };
+    std::vector<Node> nodes;
+    std::vector<Edge> edges;
+};
+
+// Positions (node centres) and edge polylines in scene coordinates (points, y down).
+struct GraphLayout
+{
+    std::vector<QPointF> centres;
+    // Parallel to GraphInput::edges: cubic Bézier control points (1 + 3k points; two for a straight line) and the
+    // arrow tip (null when the layout drew no arrow).
+    std::vector<QVector<QPointF>> edgePaths;
+    std::vector<QPointF> arrowTips;
+    QSizeF bounds;
+    QString engine; // "dot" or "sfdp"
+    QString error;  // empty on success
+    double seconds = 0;
+};
+
+// Lays a graph out with Graphviz: dot (layered, left to right) up to `dotLimit` nodes, sfdp beyond. Serialised
+// internally (Graphviz is not thread-safe); call it from a worker thread.
+GraphLayout layoutGraph(const GraphInput &input, int dotLimit = 300);
+
+} // namespace Nocturne::Ui
