@@ -101,6 +101,16 @@ struct Incident {
 };
 Duration slaFor(AlertSeverity severity);
 
+// A war-room note on an incident: who wrote what, when. `kind` is "note", "confirm" or "reject" (verdicts on a
+// root-cause candidate carry the candidate in the text).
+struct IncidentNote {
+    std::int64_t incident = 0;
+    Timestamp ts = 0;
+    std::string who;
+    std::string kind;
+    std::string text;
+};
+
 // The alert lifecycle and the noise reduction: de-duplication by fingerprint, silences and maintenance windows,
 // inhibition, and on-line grouping of alerts into incidents by time proximity, topology distance and label
 // similarity, with operator corrections (merge, split, move) stored and learnt from. Not thread-safe: the engine

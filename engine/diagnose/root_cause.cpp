@@ -259,6 +259,10 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
         const Timestamp ob = b.evidence.empty() || !b.evidence.front().onset ? INT64_MAX : b.evidence.front().onset;
         return oa != ob ? oa < ob : a.entity < b.entity;
     });
+    for (auto &c : out) {
+        const auto t = tier.find(c.entity);
+        c.tier = t == tier.end() ? 0 : t->second;
+    }
     double total = 0;
     for (std::size_t i = 0; i < out.size() && i < 3; ++i)
         total += out[i].score;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,7 @@ struct RcaInput
     std::vector<RcaMetric> metrics;
     Timestamp onset = 0;                   // first time of the incident window
     std::vector<std::pair<std::string, std::string>> calls; // caller → callee, when a topology is known
+    std::vector<double> callRates; // parallel to `calls` (requests per second), optional: weights the request share
     // The symptom to explain (e.g. the entry service's latency): with `calls`, candidates are searched below it.
     std::string target;
     std::string targetKind; // latency, errors, …; empty: the stronger of the target's latency and error evidence
@@ -45,6 +47,10 @@ struct RcaEvidence
     double value = 0;      // the most deviating incident value
     double reference = 0;  // the reference median
     std::string text;      // "carts_cpu rose to 14.2× its reference spread at 10:31:05"
+    // Lagged correlation with the symptom (see enrichCandidates): Pearson r of this metric against the target's
+    // symptom metric shifted by `lagSeconds` (this metric leading); NaN when not computed.
+    double correlation = std::numeric_limits<double>::quiet_NaN();
+    double lagSeconds = 0;
 };
 
 struct RcaCandidate
@@ -53,8 +59,16 @@ struct RcaCandidate
     std::string faultClass; // from the strongest evidence's kind (cpu → cpu_saturation, mem → memory_leak, …)
     double score = 0;
     double confidence = 0;  // share of the top scores, in [0, 1]
+    int tier = 0;           // from the topology walk (lower ranks first); scores compare within a tier
     std::vector<RcaEvidence> evidence; // strongest first
     std::string disproof;   // what would show this candidate is wrong
+    // Filled by enrichCandidates / the knowledge base / feedback (diagnosis.h):
+    std::vector<std::string> propagationPath; // the candidate first, then each caller up to the symptom's entity
+    std::vector<std::string> blastRadius;     // entities whose requests pass through the candidate (transitive callers)
+    double requestShare = 0;                  // share of entry traffic that can reach the candidate, in [0, 1]
+    std::string pattern;                      // the knowledge-base pattern that matched, if any
+    std::string action;                       // what that pattern suggests doing
+    double feedbackWeight = 1;                // from operators' earlier confirmations and rejections
 };
 
 struct RcaOptions

@@ -55,6 +55,11 @@ Engine::Engine(Options options)
             m_logAnalyzer.importTemplates(*saved);
         if (auto rows = m_eventStore->loadTemplateAssociation(); rows)
             m_templateAssociation.importRows(*rows);
+        if (auto rows = m_eventStore->loadRcaFeedback(); rows)
+            m_rcaFeedback.importRows(*rows);
+        if (auto notes = m_eventStore->loadIncidentNotes(); notes)
+            for (IncidentNote &n : *notes)
+                m_incidentNotes[n.incident].push_back(std::move(n));
         // Alerts, incidents, silences and learnt groupings survive restarts (retention: a year of detail).
         if (auto book = m_eventStore->loadAlerts(); !book)
             setFeedState("storage:alerts", FeedState::Degraded, book.error().toString());
@@ -120,6 +125,10 @@ Status Engine::loadScenario(Scenario scenario)
     m_scenario = std::make_unique<Scenario>(std::move(scenario));
     m_clock.set(m_scenario->start);
     m_health = std::make_unique<HealthEvaluator>(m_scenario->estate, m_store);
+    {
+        std::lock_guard lock(m_graphMutex);
+        m_estateGraph.mergeEstate(m_scenario->estate, m_scenario->start);
+    }
     {
         std::lock_guard lock(m_alertMutex);
         m_topology = std::make_unique<TopologyDistance>(m_scenario->estate);
@@ -248,6 +257,11 @@ void Engine::ingestSpans(std::span<const SpanRecord> spans, const std::string &f
     {
         std::lock_guard lock(m_traceMutex);
         m_traceAggregator.add(spans);
+    }
+    {
+        std::lock_guard lock(m_graphMutex);
+        if (m_graphSpans.size() < 200'000) // bounded: beyond this, the next merge sees a sample of the minute
+            m_graphSpans.insert(m_graphSpans.end(), spans.begin(), spans.end());
     }
     std::lock_guard lock(m_feedsMutex);
     feed(feedName).status.spans += spans.size();
@@ -464,19 +478,25 @@ Result<std::vector<RcaCandidate>> Engine::diagnoseIncident(std::int64_t incident
     if (!inc)
         return makeError(ErrorCode::NotFound, "no incident " + std::to_string(incidentId));
     // The evidence window opens two minutes before the first alert (detection takes a little while); the reference is
-    // the half hour before that. Candidates: the incident's entities and what they depend on.
+    // the half hour before that. Candidates: the incident's entities and what they depend on (callees, hosts).
     const Timestamp evidenceFrom = inc->start - 2 * kMinute;
     const Timestamp evidenceTo = inc->end ? inc->end : std::max(m_clock.now(), inc->lastActivity);
     const Timestamp referenceFrom = evidenceFrom - 30 * kMinute;
     RcaInput input;
     input.onset = evidenceFrom;
     std::set<std::string> candidates(inc->entities.begin(), inc->entities.end());
-    if (m_scenario) {
-        for (const Edge &e : m_scenario->estate.edges) {
-            if (e.kind == EdgeKind::Calls)
+    std::map<std::string, std::string> kinds;
+    {
+        const TopologySnapshot graph = topology();
+        for (const TopologyNode &n : graph.nodes)
+            kinds[n.id] = topologyNodeKindName(n.kind);
+        for (const TopologyEdge &e : graph.edges) {
+            if (e.kind == TopologyEdgeKind::Calls) {
                 input.calls.push_back({e.from, e.to});
+                input.callRates.push_back(e.rps);
+            }
             // A cause sits on an alerting entity or below one (what it calls, where it runs): not among its callers.
-            if (inc->entities.count(e.from))
+            if (inc->entities.count(e.from) && e.kind != TopologyEdgeKind::ConnectsTo)
                 candidates.insert(e.to);
         }
     }
@@ -515,6 +535,7 @@ Result<std::vector<RcaCandidate>> Engine::diagnoseIncident(std::int64_t incident
         }
     }
     auto ranked = rankRootCauses(input);
+    enrichCandidates(ranked, input);
     // Log evidence of each candidate (the incident's log anomalies by source).
     for (const LogAnomaly &a : incidentLogEvidence(incidentId, 50)) {
         for (RcaCandidate &c : ranked) {
@@ -529,7 +550,138 @@ Result<std::vector<RcaCandidate>> Engine::diagnoseIncident(std::int64_t incident
             c.evidence.push_back(std::move(e));
         }
     }
+    // Change events (deploys, configuration) on a candidate from half an hour before the incident.
+    std::vector<EventRecord> changes;
+    if (m_eventStore) {
+        EventStore::Query q;
+        q.from = referenceFrom;
+        q.to = evidenceTo;
+        q.kind = "deploy";
+        if (auto rows = m_eventStore->query(q))
+            changes = std::move(*rows);
+    }
+    for (const EventRecord &ev : m_recentEvents.latest(m_recentEvents.capacity()))
+        if (ev.kind == "deploy" && ev.ts >= referenceFrom && ev.ts <= evidenceTo &&
+            std::none_of(changes.begin(), changes.end(), [&](const EventRecord &c) { return c.ts == ev.ts && c.entity == ev.entity; }))
+            changes.push_back(ev);
+    for (const EventRecord &ev : changes)
+        for (RcaCandidate &c : ranked)
+            if (c.entity == ev.entity) {
+                RcaEvidence e;
+                e.metric = ev.kind;
+                e.kind = "change";
+                e.onset = ev.ts;
+                e.text = ev.kind + " at " + formatIso8601(ev.ts) + ": " + ev.title;
+                c.evidence.insert(c.evidence.begin() + std::min<std::ptrdiff_t>(1, std::ptrdiff_t(c.evidence.size())), std::move(e));
+            }
+    KnowledgeBase::builtIn().apply(ranked, kinds);
+    {
+        std::lock_guard lock(m_rcaMutex);
+        applyFeedback(ranked, m_rcaFeedback);
+    }
+    enrichCandidates(ranked, input); // the knowledge base and feedback may have moved others into the top
     return ranked;
+}
+
+Status Engine::recordCauseVerdict(std::int64_t incidentId, const std::string &entity, const std::string &faultClass, bool confirmed,
+                                  const std::string &who, const std::string &note)
+{
+    if (!incident(incidentId))
+        return makeError(ErrorCode::NotFound, "no incident " + std::to_string(incidentId));
+    if (entity.empty() || faultClass.empty() || who.empty())
+        return makeError(ErrorCode::InvalidArgument, "a verdict needs the candidate (entity, fault class) and the person");
+    if (confirmed) {
+        if (auto s = confirmIncidentCause(incidentId, faultClass + " on " + entity, who, note.empty() ? "confirmed in the war room" : note); !s)
+            return s;
+    }
+    std::vector<RcaFeedback::Row> rows;
+    {
+        std::lock_guard lock(m_rcaMutex);
+        m_rcaFeedback.record(entity, faultClass, confirmed);
+        rows = m_rcaFeedback.exportRows();
+    }
+    if (m_eventStore)
+        if (auto saved = m_eventStore->saveRcaFeedback(rows); !saved)
+            setFeedState("storage:events", FeedState::Degraded, saved.error().toString());
+    IncidentNote n{incidentId, m_wallClock.now(), who, confirmed ? "confirm" : "reject",
+                   (confirmed ? "confirmed " : "rejected ") + faultClass + " on " + entity + (note.empty() ? "" : ": " + note)};
+    std::lock_guard lock(m_rcaMutex);
+    if (m_eventStore)
+        (void)m_eventStore->appendIncidentNote(n);
+    m_incidentNotes[incidentId].push_back(std::move(n));
+    return {};
+}
+
+Status Engine::addIncidentNote(std::int64_t incidentId, const std::string &who, const std::string &text)
+{
+    if (!incident(incidentId))
+        return makeError(ErrorCode::NotFound, "no incident " + std::to_string(incidentId));
+    if (who.empty() || text.empty())
+        return makeError(ErrorCode::InvalidArgument, "a note needs its author and its text");
+    IncidentNote n{incidentId, m_wallClock.now(), who, "note", text.substr(0, 4000)};
+    if (m_eventStore)
+        if (auto saved = m_eventStore->appendIncidentNote(n); !saved)
+            return saved;
+    std::lock_guard lock(m_rcaMutex);
+    m_incidentNotes[incidentId].push_back(std::move(n));
+    return {};
+}
+
+std::vector<IncidentNote> Engine::incidentNotes(std::int64_t incidentId) const
+{
+    std::lock_guard lock(m_rcaMutex);
+    const auto it = m_incidentNotes.find(incidentId);
+    return it == m_incidentNotes.end() ? std::vector<IncidentNote>{} : it->second;
+}
+
+double Engine::causeFeedbackWeight(const std::string &entity, const std::string &faultClass) const
+{
+    std::lock_guard lock(m_rcaMutex);
+    return m_rcaFeedback.weight(entity, faultClass);
+}
+
+Engine::TopologySnapshot Engine::topology() const
+{
+    TopologySnapshot out;
+    {
+        std::lock_guard lock(m_graphMutex);
+        out.nodes = m_estateGraph.nodes();
+        out.edges = m_estateGraph.edges();
+        out.version = m_estateGraph.version();
+    }
+    // Declared call edges take their statistics from the callers' client metrics (scenario, Prometheus).
+    std::map<std::pair<std::string, std::string>, std::size_t> index;
+    for (std::size_t i = 0; i < out.edges.size(); ++i)
+        if (out.edges[i].kind == TopologyEdgeKind::Calls)
+            index[{out.edges[i].from, out.edges[i].to}] = i;
+    auto matcher = LabelMatcher::make("kind", LabelMatcher::Op::Equal, "edge");
+    if (!matcher || index.empty())
+        return out;
+    for (SeriesId id : m_store.select({*matcher})) {
+        const auto key = m_store.key(id);
+        if (!key)
+            continue;
+        const auto it = index.find({std::string(key->label("caller")), std::string(key->label("callee"))});
+        if (it == index.end())
+            continue;
+        const auto last = m_store.last(id);
+        if (!last)
+            continue;
+        TopologyEdge &e = out.edges[it->second];
+        if (key->name == "rpc_client_requests_per_second")
+            e.rps = last->value;
+        else if (key->name == "rpc_client_duration_p99_seconds")
+            e.latencySeconds = last->value;
+        else if (key->name == "rpc_client_errors_ratio")
+            e.errorRatio = last->value;
+    }
+    return out;
+}
+
+Status Engine::mergeTopologyYaml(const std::string &text, const std::string &sourceName)
+{
+    std::lock_guard lock(m_graphMutex);
+    return m_estateGraph.mergeYaml(text, m_clock.now(), sourceName);
 }
 
 Status Engine::confirmIncidentCause(std::int64_t incidentId, const std::string &cause, const std::string &who, const std::string &note)
@@ -566,6 +718,19 @@ std::pair<std::string, double> Engine::templateAssociation(std::uint32_t templat
 
 void Engine::advanceTo(Timestamp now)
 {
+    // Calls seen in traces join the estate's graph once a minute; edges not seen for an hour expire.
+    {
+        std::lock_guard lock(m_graphMutex);
+        if (!m_graphMergedAt)
+            m_graphMergedAt = now;
+        if (now - m_graphMergedAt >= kMinute) {
+            if (!m_graphSpans.empty())
+                m_estateGraph.mergeTraces(analyseTraces(m_graphSpans), now, now - m_graphMergedAt);
+            m_graphSpans.clear();
+            m_estateGraph.expire(now);
+            m_graphMergedAt = now;
+        }
+    }
     // Settled traces become series per (service, operation): requests per minute and mean self time, which the
     // detectors watch like any metric (a slow query shows as the query's own time growing, not only its callers').
     std::vector<SampleRef> traceSamples;

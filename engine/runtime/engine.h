@@ -21,6 +21,8 @@
 #include "model/series_store.h"
 #include "diagnose/root_cause.h"
 #include "diagnose/trace_analytics.h"
+#include "diagnose/diagnosis.h"
+#include "model/topology.h"
 #include "profile/profile_store.h"
 #include "runtime/detection_service.h"
 #include "runtime/engine_snapshot.h"
@@ -122,6 +124,24 @@ public:
     // evidence templates are learnt as associated with that class (persisted), which then ranks them higher in
     // later incidents and names the class beside them.
     Status confirmIncidentCause(std::int64_t incidentId, const std::string &cause, const std::string &who, const std::string &note);
+    // An operator's verdict on one candidate of an incident's diagnosis: stored (SQLite), re-weights later rankings
+    // (RcaFeedback), and written as an attributed note on the incident. A confirmation also confirms the cause.
+    Status recordCauseVerdict(std::int64_t incidentId, const std::string &entity, const std::string &faultClass, bool confirmed,
+                              const std::string &who, const std::string &note);
+    // War-room notes (attributed, timestamped; persisted), oldest first.
+    Status addIncidentNote(std::int64_t incidentId, const std::string &who, const std::string &text);
+    std::vector<IncidentNote> incidentNotes(std::int64_t incidentId) const;
+    double causeFeedbackWeight(const std::string &entity, const std::string &faultClass) const;
+    // The estate's graph (scenario, YAML, traces merged) with the latest call statistics (thread-safe copy).
+    struct TopologySnapshot
+    {
+        std::vector<TopologyNode> nodes;
+        std::vector<TopologyEdge> edges;
+        std::uint64_t version = 0;
+    };
+    TopologySnapshot topology() const;
+    // Merges a YAML topology description (see Topology::mergeYaml); errors name the line and column.
+    Status mergeTopologyYaml(const std::string &text, const std::string &sourceName);
     // The class a template was most associated with in confirmed incidents, and the lift (×; 0 when none).
     std::pair<std::string, double> templateAssociation(std::uint32_t templateId) const;
     // Engine self-monitoring in the Prometheus text format (served on /metrics by MetricsServer).
@@ -194,6 +214,13 @@ private:
     mutable std::mutex m_traceMutex;
     TraceAggregator m_traceAggregator; // guarded by m_traceMutex
     std::map<std::pair<std::string, std::string>, std::pair<SeriesId, SeriesId>> m_traceSeries; // guarded by m_traceMutex
+    mutable std::mutex m_graphMutex;
+    Topology m_estateGraph;                 // guarded by m_graphMutex
+    std::vector<SpanRecord> m_graphSpans;   // spans since the last merge into the graph; guarded by m_graphMutex
+    Timestamp m_graphMergedAt = 0;          // guarded by m_graphMutex
+    mutable std::mutex m_rcaMutex;
+    RcaFeedback m_rcaFeedback;              // guarded by m_rcaMutex
+    std::map<std::int64_t, std::vector<IncidentNote>> m_incidentNotes; // guarded by m_rcaMutex
     std::unique_ptr<Scenario> m_scenario;
     std::unique_ptr<HealthEvaluator> m_health;
     std::unique_ptr<ScenarioReplayer> m_replayer;

@@ -75,6 +75,13 @@ const char *eventStoreMigrationSql(int version) {
         // v5: which log templates showed up in incidents whose cause an operator confirmed (class '' = overall).
         return "CREATE TABLE template_association(class TEXT NOT NULL, template INTEGER NOT NULL, count INTEGER NOT NULL,"
                " PRIMARY KEY(class, template));";
+    case 6:
+        // v6: operators' verdicts on root-cause candidates, and the war room's notes on incidents.
+        return "CREATE TABLE rca_feedback(entity TEXT NOT NULL, class TEXT NOT NULL, confirmed INTEGER NOT NULL,"
+               " rejected INTEGER NOT NULL, PRIMARY KEY(entity, class));"
+               "CREATE TABLE incident_notes(id INTEGER PRIMARY KEY, incident INTEGER NOT NULL, ts INTEGER NOT NULL,"
+               " who TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);"
+               "CREATE INDEX incident_notes_incident ON incident_notes(incident);";
     default:
         return nullptr;
     }
@@ -371,6 +378,82 @@ Result<std::vector<TemplateIncidentAssociation::Row>> EventStore::loadTemplateAs
         out.push_back({columnText(select.stmt, 0), std::uint32_t(sqlite3_column_int64(select.stmt, 1)), std::uint64_t(sqlite3_column_int64(select.stmt, 2))});
     if (rc != SQLITE_DONE)
         return tl::unexpected(sqliteError(m_readDb, "query association", m_path));
+    return out;
+}
+
+Status EventStore::saveRcaFeedback(const std::vector<RcaFeedback::Row> &rows) {
+    return runOnWriter([&](sqlite3 *db) -> Status {
+        if (auto s = exec(db, "BEGIN; DELETE FROM rca_feedback;", m_path); !s) {
+            (void)exec(db, "ROLLBACK", m_path);
+            return s;
+        }
+        Statement insert;
+        if (sqlite3_prepare_v2(db, "INSERT INTO rca_feedback(entity, class, confirmed, rejected) VALUES(?,?,?,?)", -1, &insert.stmt,
+                               nullptr) != SQLITE_OK) {
+            (void)exec(db, "ROLLBACK", m_path);
+            return tl::unexpected(sqliteError(db, "prepare feedback insert", m_path));
+        }
+        for (const auto &r : rows) {
+            sqlite3_bind_text(insert.stmt, 1, r.entity.data(), int(r.entity.size()), SQLITE_STATIC);
+            sqlite3_bind_text(insert.stmt, 2, r.faultClass.data(), int(r.faultClass.size()), SQLITE_STATIC);
+            sqlite3_bind_int(insert.stmt, 3, r.confirmed);
+            sqlite3_bind_int(insert.stmt, 4, r.rejected);
+            if (sqlite3_step(insert.stmt) != SQLITE_DONE) {
+                Error error = sqliteError(db, "insert feedback", m_path);
+                (void)exec(db, "ROLLBACK", m_path);
+                return tl::unexpected(error);
+            }
+            sqlite3_reset(insert.stmt);
+        }
+        return exec(db, "COMMIT", m_path);
+    });
+}
+
+Result<std::vector<RcaFeedback::Row>> EventStore::loadRcaFeedback() const {
+    std::lock_guard lock(m_readMutex);
+    Statement select;
+    if (sqlite3_prepare_v2(m_readDb, "SELECT entity, class, confirmed, rejected FROM rca_feedback", -1, &select.stmt, nullptr) != SQLITE_OK)
+        return tl::unexpected(sqliteError(m_readDb, "prepare feedback query", m_path));
+    std::vector<RcaFeedback::Row> out;
+    int rc;
+    while ((rc = sqlite3_step(select.stmt)) == SQLITE_ROW)
+        out.push_back({columnText(select.stmt, 0), columnText(select.stmt, 1), sqlite3_column_int(select.stmt, 2),
+                       sqlite3_column_int(select.stmt, 3)});
+    if (rc != SQLITE_DONE)
+        return tl::unexpected(sqliteError(m_readDb, "query feedback", m_path));
+    return out;
+}
+
+Status EventStore::appendIncidentNote(const IncidentNote &note) {
+    return runOnWriter([&](sqlite3 *db) -> Status {
+        Statement insert;
+        if (sqlite3_prepare_v2(db, "INSERT INTO incident_notes(incident, ts, who, kind, text) VALUES(?,?,?,?,?)", -1, &insert.stmt,
+                               nullptr) != SQLITE_OK)
+            return tl::unexpected(sqliteError(db, "prepare note insert", m_path));
+        sqlite3_bind_int64(insert.stmt, 1, note.incident);
+        sqlite3_bind_int64(insert.stmt, 2, note.ts);
+        sqlite3_bind_text(insert.stmt, 3, note.who.data(), int(note.who.size()), SQLITE_STATIC);
+        sqlite3_bind_text(insert.stmt, 4, note.kind.data(), int(note.kind.size()), SQLITE_STATIC);
+        sqlite3_bind_text(insert.stmt, 5, note.text.data(), int(note.text.size()), SQLITE_STATIC);
+        if (sqlite3_step(insert.stmt) != SQLITE_DONE)
+            return tl::unexpected(sqliteError(db, "insert note", m_path));
+        return {};
+    });
+}
+
+Result<std::vector<IncidentNote>> EventStore::loadIncidentNotes() const {
+    std::lock_guard lock(m_readMutex);
+    Statement select;
+    if (sqlite3_prepare_v2(m_readDb, "SELECT incident, ts, who, kind, text FROM incident_notes ORDER BY id", -1, &select.stmt,
+                           nullptr) != SQLITE_OK)
+        return tl::unexpected(sqliteError(m_readDb, "prepare note query", m_path));
+    std::vector<IncidentNote> out;
+    int rc;
+    while ((rc = sqlite3_step(select.stmt)) == SQLITE_ROW)
+        out.push_back({sqlite3_column_int64(select.stmt, 0), sqlite3_column_int64(select.stmt, 1), columnText(select.stmt, 2),
+                       columnText(select.stmt, 3), columnText(select.stmt, 4)});
+    if (rc != SQLITE_DONE)
+        return tl::unexpected(sqliteError(m_readDb, "query notes", m_path));
     return out;
 }
 

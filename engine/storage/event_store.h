@@ -13,6 +13,7 @@
 
 #include "core/result.h"
 #include "alerts/alert_book.h"
+#include "diagnose/diagnosis.h"
 #include "logs/error_classifier.h"
 #include "logs/log_analyzer.h"
 #include "model/records.h"
@@ -27,7 +28,7 @@ namespace Nocturne::Engine {
 class EventStore
 {
 public:
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
 
     struct Query {
         Timestamp from = 0;
@@ -65,6 +66,12 @@ public:
     // Learnt association of log templates with confirmed incident classes (class "" = overall counts).
     Status saveTemplateAssociation(const std::vector<TemplateIncidentAssociation::Row> &rows);
     Result<std::vector<TemplateIncidentAssociation::Row>> loadTemplateAssociation() const;
+    // Operators' verdicts on root-cause candidates (counts per entity and fault class): replaced whole.
+    Status saveRcaFeedback(const std::vector<RcaFeedback::Row> &rows);
+    Result<std::vector<RcaFeedback::Row>> loadRcaFeedback() const;
+    // Attributed, timestamped notes on incidents (war room); appended, never edited.
+    Status appendIncidentNote(const IncidentNote &note);
+    Result<std::vector<IncidentNote>> loadIncidentNotes() const;
     int schemaVersion() const { return m_schemaVersion; }
     const std::string &path() const { return m_path; }
 

@@ -1,9 +1,13 @@
-// Root-cause ranking from metric evidence on hand-made incidents.
+// Root-cause ranking from metric evidence on hand-made incidents; the estate graph, propagation paths, blast radius,
+// lagged correlation, the knowledge base and operators' feedback.
 #include <QTest>
 
 #include <cmath>
 
+#include "diagnose/diagnosis.h"
 #include "diagnose/root_cause.h"
+#include "diagnose/trace_analytics.h"
+#include "model/topology.h"
 
 using namespace Nocturne::Engine;
 
@@ -121,6 +125,146 @@ private Q_SLOTS:
         QCOMPARE(ranked.front().faultClass, std::string("traffic_drop"));
         for (const auto &c : ranked)
             QVERIFY(std::isfinite(c.score) && std::isfinite(c.confidence));
+    }
+    void pathBlastRadiusAndLaggedCorrelation()
+    {
+        // gateway → order → {payment, inventory → mysql}; mysql's lock waits lead order's latency by 3 samples.
+        RcaInput in;
+        in.calls = {{"gateway", "order"}, {"order", "payment"}, {"order", "inventory"}, {"inventory", "mysql"}, {"web", "inventory"}};
+        in.callRates = {100, 60, 80, 90, 20};
+        in.target = "gateway";
+        in.onset = 1000 * kSecond;
+        std::vector<double> lead = series(400, 1, 0.05, 21);
+        for (std::size_t i = 0; i < lead.size(); ++i)
+            lead[i] += (i % 37 < 12 ? 3.0 : 0.0) * (i >= 300); // bursts in the incident window
+        std::vector<double> follow(lead.size(), 0.2);
+        for (std::size_t i = 3; i < lead.size(); ++i)
+            follow[i] = 0.2 + 0.1 * lead[i - 3];
+        auto split = [](const std::vector<double> &v, std::vector<double> &a, std::vector<double> &b) {
+            a.assign(v.begin(), v.begin() + 300);
+            b.assign(v.begin() + 300, v.end());
+        };
+        RcaMetric mysql, gateway;
+        mysql.entity = "mysql", mysql.name = "mysql_row_lock_waits", mysql.kind = "";
+        gateway.entity = "gateway", gateway.name = "gateway_latency", gateway.kind = "latency";
+        split(lead, mysql.normal, mysql.incident);
+        split(follow, gateway.normal, gateway.incident);
+        for (std::size_t i = 0; i < gateway.incident.size(); ++i)
+            gateway.incidentTimes.push_back(in.onset + Timestamp(i) * 15 * kSecond);
+        in.metrics = {mysql, gateway};
+        auto ranked = rankRootCauses(in);
+        enrichCandidates(ranked, in);
+        const auto it = std::find_if(ranked.begin(), ranked.end(), [](const RcaCandidate &c) { return c.entity == "mysql"; });
+        QVERIFY(it != ranked.end());
+        QCOMPARE(it->propagationPath, (std::vector<std::string>{"mysql", "inventory", "order", "gateway"}));
+        std::vector<std::string> blast = it->blastRadius;
+        std::sort(blast.begin(), blast.end());
+        QCOMPARE(blast, (std::vector<std::string>{"gateway", "inventory", "order", "web"}));
+        QCOMPARE(it->requestShare, 1.0); // both entries (gateway, web) reach it
+        QVERIFY(std::abs(it->evidence.front().correlation) > 0.9);
+        QCOMPARE(it->evidence.front().lagSeconds, 45.0); // 3 samples of 15 s
+        QVERIFY(it->evidence.front().text.find("leading by 45 s") != std::string::npos);
+    }
+
+    void knowledgeBaseNamesTheFaultAndActs()
+    {
+        const KnowledgeBase &kb = KnowledgeBase::builtIn();
+        QVERIFY(kb.patterns().size() >= 10); // the compiled-in file parsed
+        RcaCandidate cache;
+        cache.entity = "redis-3";
+        cache.score = 10;
+        cache.evidence.push_back({"redis_keyspace_hit_ratio", "", 12, -1, 0, 0.25, 0.95, "hit ratio fell"});
+        cache.evidence.push_back({"log", "log", 6, 0, 0, 0, 0, "log new_template: -MOVED <*> <*>:6379"});
+        RcaCandidate service;
+        service.entity = "order";
+        service.score = 11;
+        service.evidence.push_back({"http_request_duration_p99_seconds", "latency", 11, 1, 0, 2, 0.3, "p99 rose"});
+        std::vector<RcaCandidate> ranked{service, cache};
+        kb.apply(ranked, {{"redis-3", "cache"}, {"order", "service"}});
+        QCOMPARE(ranked[0].entity, std::string("redis-3")); // 10 × 1.5 > 11
+        QCOMPARE(ranked[0].faultClass, std::string("redis_slot_migration"));
+        QVERIFY(ranked[0].action.find("redis-3") != std::string::npos);
+        QVERIFY(ranked[1].pattern.empty()); // latency alone matches no pattern
+        // The same evidence on a service is not a cache fault (entity kinds gate patterns).
+        QVERIFY(!kb.match(cache, "service"));
+        // A deploy before the errors: bad deploy, whatever the entity.
+        RcaCandidate search;
+        search.entity = "search";
+        search.evidence.push_back({"http_errors_ratio", "errors", 30, 1, 0, 0.18, 0.002, ""});
+        search.evidence.push_back({"deploy", "change", 0, 0, 0, 0, 0, "deploy v2.4.0"});
+        QVERIFY(kb.match(search, "service"));
+        QCOMPARE(kb.match(search, "service")->faultClass, std::string("bad_deploy"));
+        // Errors name file, line and column.
+        const auto bad = KnowledgeBase::parse("patterns:\n  - name: x\n    all:\n      - {metric: \"~(\", direction: rise}\n    fault_class: y\n", "kb.yaml");
+        QVERIFY(!bad);
+        QVERIFY2(bad.error().context.rfind("kb.yaml:4:", 0) == 0, bad.error().context.c_str());
+        const auto unknown = KnowledgeBase::parse("patterns:\n  - name: x\n    al: []\n", "kb.yaml");
+        QVERIFY(!unknown);
+        QVERIFY(unknown.error().message.find("unknown pattern key") != std::string::npos);
+    }
+
+    void feedbackReweightsLaterRankings()
+    {
+        RcaFeedback feedback;
+        std::vector<RcaCandidate> ranked(2);
+        ranked[0].entity = "mysql", ranked[0].faultClass = "row_lock_contention", ranked[0].score = 10;
+        ranked[1].entity = "payment", ranked[1].faultClass = "connection_pool_exhausted", ranked[1].score = 9;
+        auto once = ranked;
+        applyFeedback(once, feedback);
+        QCOMPARE(once[0].entity, std::string("mysql")); // no verdicts: unchanged
+        feedback.record("mysql", "row_lock_contention", false);
+        feedback.record("payment", "connection_pool_exhausted", true);
+        QCOMPARE(feedback.weight("mysql", "row_lock_contention"), 0.5);
+        QCOMPARE(feedback.weight("payment", "connection_pool_exhausted"), 2.0);
+        QCOMPARE(feedback.weight("other", "connection_pool_exhausted"), 1.5); // the class elsewhere counts half
+        auto again = ranked;
+        applyFeedback(again, feedback);
+        QCOMPARE(again[0].entity, std::string("payment"));
+        QVERIFY(again[0].confidence > again[1].confidence);
+        // Even alone in the walk's first tier, a rejected candidate drops behind its peers.
+        ranked[0].tier = 0, ranked[1].tier = 2;
+        applyFeedback(ranked, feedback);
+        QCOMPARE(ranked[0].entity, std::string("payment"));
+        RcaFeedback restored;
+        restored.importRows(feedback.exportRows());
+        QCOMPARE(restored.weight("mysql", "row_lock_contention"), 0.5);
+    }
+
+    void topologyMergesSourcesWithoutPhantomEdges()
+    {
+        Topology t;
+        QVERIFY(t.mergeYaml("nodes:\n  - {id: order, kind: service}\n  - {id: mysql, kind: database}\nedges:\n"
+                            "  - {from: order, to: mysql, kind: calls, share: 0.5}\n",
+                            100, "estate.yaml"));
+        QCOMPARE(t.node("mysql")->kind, TopologyNodeKind::Database);
+        // Traces: the same call again (merged, stats updated) and a new one; pods reusing an address never matter
+        // because spans match on ids within their trace (analyseTraces) and nodes are keyed by service name.
+        std::vector<SpanRecord> spans(3);
+        spans[0].traceId = 1, spans[0].spanId = 10, spans[0].service = "order", spans[0].operation = "GET /order";
+        spans[0].start = 0, spans[0].duration = 10 * kMillisecond;
+        spans[1].traceId = 1, spans[1].spanId = 11, spans[1].parentSpanId = 10, spans[1].service = "mysql";
+        spans[1].operation = "SELECT", spans[1].start = 1, spans[1].duration = 5 * kMillisecond;
+        spans[2].traceId = 2, spans[2].spanId = 10, spans[2].service = "cart", spans[2].operation = "GET /cart"; // same span id, other trace
+        spans[2].start = 0, spans[2].duration = kMillisecond;
+        t.mergeTraces(analyseTraces(spans), 200, kMinute);
+        QCOMPARE(t.edges().size(), std::size_t(1)); // no cart → mysql phantom from the reused span id
+        QVERIFY(t.edges()[0].rps > 0);
+        QCOMPARE(t.edges()[0].source, std::string("estate.yaml")); // declared first, stays declared
+        QCOMPARE(t.node("cart")->source, std::string("traces"));
+        // Observed-only things expire; declared ones stay.
+        t.mergeTraces(analyseTraces(std::vector<SpanRecord>{}), 300, kMinute);
+        QCOMPARE(t.expire(200 + 2 * kHour), std::size_t(1)); // cart
+        QVERIFY(!t.node("cart"));
+        QVERIFY(t.node("order"));
+        QCOMPARE(t.callPath("order", "mysql"), (std::vector<std::string>{"order", "mysql"}));
+        QCOMPARE(t.transitiveCallers("mysql"), (std::vector<std::string>{"order"}));
+        // Bad YAML names the line and column; nothing is merged.
+        const std::uint64_t version = t.version();
+        const auto bad = t.mergeYaml("nodes:\n  - {id: a}\nedges:\n  - {from: a, to: b, kind: flies}\n", 400, "bad.yaml");
+        QVERIFY(!bad);
+        QVERIFY2(bad.error().context.rfind("bad.yaml:4:", 0) == 0, bad.error().context.c_str());
+        QCOMPARE(t.version(), version);
+        QVERIFY(!t.node("a"));
     }
 };
 

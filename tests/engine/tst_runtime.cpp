@@ -186,8 +186,24 @@ private Q_SLOTS:
             const auto inc = engine.incident(incidentId);
             QVERIFY(inc && inc->explanations.back().find("confirmed as row_lock_contention by alice") != std::string::npos);
             QVERIFY(!engine.confirmIncidentCause(999999, "x", "alice", "no such incident"));
+            // War-room verdicts and notes: attributed, re-weighting, persisted.
+            QVERIFY(!engine.recordCauseVerdict(incidentId, "order", "bad_deploy", false, "", "no person"));
+            QVERIFY(engine.recordCauseVerdict(incidentId, "order", "bad_deploy", false, "bob", "no deploy today").has_value());
+            QVERIFY(engine.addIncidentNote(incidentId, "carol", "paged the DB on-call").has_value());
+            QVERIFY(!engine.addIncidentNote(incidentId, "carol", ""));
+            QCOMPARE(engine.causeFeedbackWeight("order", "bad_deploy"), 0.5);
+            const auto notes = engine.incidentNotes(incidentId);
+            QCOMPARE(notes.size(), std::size_t(2));
+            QCOMPARE(notes[0].who, std::string("bob"));
+            QCOMPARE(notes[0].kind, std::string("reject"));
+            QVERIFY(notes[0].text.find("rejected bad_deploy on order: no deploy today") != std::string::npos);
+            QCOMPARE(notes[1].text, std::string("paged the DB on-call"));
+            QVERIFY(notes[1].ts > 0);
         }
         Engine restarted(options);
+        QCOMPARE(restarted.causeFeedbackWeight("order", "bad_deploy"), 0.5);
+        QCOMPARE(restarted.incidentNotes(incidentId).size(), std::size_t(2));
+        QCOMPARE(restarted.incidentNotes(incidentId)[1].who, std::string("carol"));
         QCOMPARE(restarted.templateAssociation(lockTemplate).first, std::string("row_lock_contention"));
         const auto inc = restarted.incident(incidentId);
         QVERIFY(inc && inc->explanations.back().find("confirmed as row_lock_contention") != std::string::npos);
@@ -236,6 +252,16 @@ private Q_SLOTS:
                                                      *LabelMatcher::make("operation", LabelMatcher::Op::Equal, "SELECT orders")});
         QCOMPARE(requests.size(), std::size_t(1));
         QCOMPARE(engine.store().range(requests.front(), 0, t0 + kHour).front().value, 3.0);
+        // The calls joined the estate's graph (merged once a minute), with their rate.
+        const auto graph = engine.topology();
+        const auto edge = std::find_if(graph.edges.begin(), graph.edges.end(), [](const TopologyEdge &e) { return e.from == "api" && e.to == "mysql"; });
+        QVERIFY(edge != graph.edges.end());
+        QCOMPARE(edge->source, std::string("traces"));
+        QVERIFY(edge->rps > 0);
+        QVERIFY(engine.mergeTopologyYaml("edges:\n  - {from: api, to: redis}\n", "estate.yaml").has_value());
+        QCOMPARE(engine.topology().edges.size(), graph.edges.size() + 1);
+        const auto bad = engine.mergeTopologyYaml("edges: [", "estate.yaml");
+        QVERIFY(!bad && bad.error().context.rfind("estate.yaml:", 0) == 0);
     }
 
     void templateIdsSurviveARestart()

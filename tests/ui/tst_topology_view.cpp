@@ -24,8 +24,8 @@ private Q_SLOTS:
         view.show();
         Ui::GraphInput g;
         for (const char *n : {"gateway", "web", "order", "mysql", "redis"})
-            g.nodes.push_back({QString::fromLatin1(n), QString::fromLatin1(n), QSizeF(120, 26)});
-        g.edges = {{0, 1}, {1, 2}, {2, 3}, {2, 4}};
+            g.nodes.push_back({QString::fromLatin1(n), QString::fromLatin1(n), QSizeF(120, 26), QString()});
+        g.edges = {{0, 1, 10, 0}, {1, 2, 10, 0}, {2, 3, 5, 2}, {2, 4, 5, 0}};
         view.setGraph(g, {0, 0, 1, 2, 3});
         QVERIFY(view.waitForLayout());
         const Ui::GraphLayout *layout = view.layout();

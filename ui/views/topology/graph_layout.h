@@ -17,11 +17,14 @@ struct GraphInput
         QString id;
         QString label;
         QSizeF size; // points (1/72 in), as Graphviz measures
+        QString tag; // short kind tag drawn at the right of the box ("DB", "CACHE", …); empty for services
     };
     struct Edge
     {
         int from = 0;
         int to = 0;
+        double rate = 0; // requests per second (edge width); 0: unknown
+        int state = 0;   // 0 ok, 1 slow or some errors, 2 failing (edge colour); does not change the layout
     };
     std::vector<Node> nodes;
     std::vector<Edge> edges;
