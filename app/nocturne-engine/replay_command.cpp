@@ -243,7 +243,8 @@ int runReplay(const QStringList &args)
         // For each fault: the incident that opened closest after its onset and touches its propagation path.
         static const std::vector<Incident> none;
         const std::vector<Incident> &incidents = snap->incidents ? *snap->incidents : none;
-        std::size_t found = 0, top1 = 0, top3 = 0;
+        std::size_t found = 0, top1 = 0, top3 = 0, top1Class = 0;
+        std::vector<double> answerSeconds; // incident opened (first ranked answer possible) after the fault's onset
         std::vector<double> ms;
         for (const FaultInstance &f : faults) {
             const Incident *best = nullptr;
@@ -274,8 +275,11 @@ int runReplay(const QStringList &args)
             }
             top1 += rank == 1;
             top3 += rank >= 1;
-            std::printf("rca %-28s root=%-16s INC-%-4lld rank=%d  %s\n", f.spec->id.c_str(), f.spec->root.c_str(),
-                        static_cast<long long>(best->id), rank, names.c_str());
+            top1Class += rank == 1 && (*ranked)[0].faultClass == f.spec->faultClass;
+            answerSeconds.push_back(double(best->start - f.onset) / double(kSecond));
+            std::printf("rca %-28s root=%-16s INC-%-4lld rank=%d class=%s  %s\n", f.spec->id.c_str(), f.spec->root.c_str(),
+                        static_cast<long long>(best->id), rank,
+                        ranked && !ranked->empty() && (*ranked)[0].faultClass == f.spec->faultClass ? "yes" : "no", names.c_str());
             if (rank != 1 && ranked && !ranked->empty() && parser.isSet(QStringLiteral("explain"))) {
                 std::string entities;
                 for (const auto &e : best->entities)
@@ -287,8 +291,11 @@ int runReplay(const QStringList &args)
             }
         }
         std::sort(ms.begin(), ms.end());
-        std::printf("rca faults=%zu with_incident=%zu top1=%zu top3=%zu median_ms=%.1f\n", faults.size(), found, top1, top3,
-                    ms.empty() ? 0.0 : ms[ms.size() / 2]);
+        std::sort(answerSeconds.begin(), answerSeconds.end());
+        std::printf("rca faults=%zu with_incident=%zu top1=%zu top1_entity_and_class=%zu top3=%zu median_ms=%.1f "
+                    "median_incident_after_onset_s=%.0f\n",
+                    faults.size(), found, top1, top1Class, top3, ms.empty() ? 0.0 : ms[ms.size() / 2],
+                    answerSeconds.empty() ? 0.0 : answerSeconds[answerSeconds.size() / 2]);
     }
     printDetectionReport(engine.closedAnomalies(), engine.detection() ? engine.detection()->openEvents() : std::vector<AnomalyEvent>{},
                          faults, duration, scenarioCopy.estate, scenarioCopy.start);

@@ -65,6 +65,9 @@ int main(int argc, char **argv)
                       QStringLiteral("N"), QStringLiteral("20")});
     parser.addOption({QStringLiteral("history"), QStringLiteral("Simulated history to load before live replay (e.g. 30m)."),
                       QStringLiteral("duration"), QStringLiteral("30m")});
+    parser.addOption({QStringLiteral("topology"), QStringLiteral("Estate graph in YAML (nodes with kinds, calls / runs_on / connects_to edges; "
+                                                                 "docs/topology.md), merged with the scenario's and what traces show."),
+                      QStringLiteral("file")});
     parser.addOption({QStringLiteral("seed"), QStringLiteral("Override the scenario seed."), QStringLiteral("seed")});
     parser.addOption({QStringLiteral("no-faults"), QStringLiteral("Replay without injected faults.")});
     parser.addOption({QStringLiteral("theme"), QStringLiteral("dark or light."), QStringLiteral("theme")});
@@ -79,12 +82,12 @@ int main(int argc, char **argv)
                       QStringLiteral("20")});
     parser.addOption({QStringLiteral("wall-page"), QStringLiteral("Start the wall on this page (1-based)."), QStringLiteral("n"),
                       QStringLiteral("1")});
-    parser.addOption({QStringLiteral("incident"), QStringLiteral("Open incident N (INC-N) in the Incidents and alerts dock once it is known."),
+    parser.addOption({QStringLiteral("incident"), QStringLiteral("Open incident N (INC-N) in the Incidents and alerts dock and the War room once it is known."),
                       QStringLiteral("n")});
     parser.addOption({QStringLiteral("profile"), QStringLiteral("Open a profile file in the Profiles view (repeatable; with two, the "
                                                                 "last is compared with the first)."),
                       QStringLiteral("file")});
-    parser.addOption({QStringLiteral("view"), QStringLiteral("Bring this view's dock to the front (overview, metrics, logs, feeds, alerts, timeline, profiles)."),
+    parser.addOption({QStringLiteral("view"), QStringLiteral("Bring this view's dock to the front (overview, metrics, logs, feeds, alerts, timeline, profiles, topology, warroom)."),
                       QStringLiteral("id")});
     parser.addOption({QStringLiteral("size"), QStringLiteral("Window size for --screenshot, WxH."), QStringLiteral("WxH"),
                       QStringLiteral("1600x1000")});
@@ -150,6 +153,14 @@ int main(int argc, char **argv)
         });
         liveClock.start(500);
     }
+    if (parser.isSet(QStringLiteral("topology"))) {
+        const QString path = parser.value(QStringLiteral("topology"));
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(path + QStringLiteral(": cannot open"));
+        if (auto s = engine.mergeTopologyYaml(file.readAll().toStdString(), path.toStdString()); !s)
+            return fail(QString::fromStdString(s.error().context + ": " + s.error().message));
+    }
     Engine::FeedManager feeds(engine);
     if (config) {
         for (const Engine::Error &e : feeds.apply(*config, configText))
@@ -187,14 +198,18 @@ int main(int argc, char **argv)
         auto *alerts = qobject_cast<Ui::AlertsView *>(window->view(QStringLiteral("alerts")));
         const qint64 wanted = parser.value(QStringLiteral("incident")).toLongLong();
         if (alerts && wanted > 0) {
-            if (auto *dock = qobject_cast<QDockWidget *>(alerts->parentWidget()))
+            if (auto *dock = qobject_cast<QDockWidget *>(alerts->parentWidget()); dock && !parser.isSet(QStringLiteral("view")))
                 QTimer::singleShot(0, dock, [dock] { dock->raise(); });
             // The incident may not exist yet (replay still loading): try after each snapshot has reached the view.
             auto connection = std::make_shared<QMetaObject::Connection>();
-            *connection = QObject::connect(&hub, &Ui::SnapshotHub::snapshotChanged, alerts, [alerts, wanted, connection] {
-                QTimer::singleShot(0, alerts, [alerts, wanted, connection] {
+            QWidget *room = window->view(QStringLiteral("warroom"));
+            *connection = QObject::connect(&hub, &Ui::SnapshotHub::snapshotChanged, alerts, [alerts, wanted, connection, room] {
+                QTimer::singleShot(0, alerts, [alerts, wanted, connection, room] {
                     if (alerts->selectedIncident() == wanted) {
                         QObject::disconnect(*connection);
+                        // The war room opens on it too (in front when --view warroom raised it).
+                        if (room)
+                            QMetaObject::invokeMethod(room, "showIncident", Q_ARG(qint64, wanted));
                         return;
                     }
                     alerts->selectIncident(wanted);

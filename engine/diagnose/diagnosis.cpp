@@ -194,6 +194,8 @@ void enrichCandidates(std::vector<RcaCandidate> &candidates, const RcaInput &inp
         if (c.evidence.empty() || y.empty() || c.entity == input.target)
             continue;
         RcaEvidence &top = c.evidence.front();
+        if (std::isfinite(top.correlation))
+            continue; // enriched before (the ranking was re-ordered since)
         const RcaMetric *metric = nullptr;
         for (const RcaMetric *m : metricsOf[c.entity])
             if (m->name == top.metric)
@@ -216,12 +218,79 @@ void enrichCandidates(std::vector<RcaCandidate> &candidates, const RcaInput &inp
             char buf[160];
             std::snprintf(buf, sizeof buf, "; r = %.2f with %s %s", bestR, input.target.c_str(), symptom->name.c_str());
             top.text += buf;
-            if (bestLag > 0 && step > 0) {
+            if (bestLag > 0 && step > 0 && std::abs(bestR) >= 0.5) { // a lead only means something with a correlation
                 std::snprintf(buf, sizeof buf, ", leading by %.0f s", bestLag * step);
                 top.text += buf;
             }
         }
     }
+}
+
+void applyRandomWalk(std::vector<RcaCandidate> &candidates, const RcaInput &input, double weight, double restart)
+{
+    if (input.calls.empty() || input.target.empty() || candidates.empty())
+        return;
+    std::unordered_map<std::string, std::size_t> index;
+    std::vector<std::string> names;
+    auto id = [&](const std::string &n) {
+        const auto [it, inserted] = index.emplace(n, names.size());
+        if (inserted)
+            names.push_back(n);
+        return it->second;
+    };
+    const std::size_t target = id(input.target);
+    std::vector<std::pair<std::size_t, std::size_t>> edges;
+    for (const auto &[from, to] : input.calls)
+        edges.push_back({id(from), id(to)});
+    std::vector<double> anomaly(names.size(), 0.0);
+    for (const RcaCandidate &c : candidates)
+        if (const auto it = index.find(c.entity); it != index.end())
+            anomaly[it->second] = std::max(0.0, c.score);
+    std::vector<std::vector<std::size_t>> callees(names.size());
+    for (const auto &[a, b] : edges)
+        callees[a].push_back(b);
+    // Transition weights: to each callee by its anomaly; a self-loop for what exceeds every callee's anomaly.
+    std::vector<std::vector<std::pair<std::size_t, double>>> out(names.size());
+    for (std::size_t u = 0; u < names.size(); ++u) {
+        double best = 0, total = 0;
+        for (std::size_t v : callees[u]) {
+            const double w = 0.01 + anomaly[v];
+            out[u].push_back({v, w});
+            best = std::max(best, anomaly[v]);
+            total += w;
+        }
+        const double self = std::max(0.0, anomaly[u] - best) + (callees[u].empty() ? 1.0 : 0.0);
+        if (self > 0) {
+            out[u].push_back({u, self});
+            total += self;
+        }
+        for (auto &[_, w] : out[u])
+            w /= total;
+    }
+    std::vector<double> p(names.size(), 0.0), next(names.size());
+    p[target] = 1;
+    for (int iteration = 0; iteration < 50; ++iteration) {
+        std::fill(next.begin(), next.end(), 0.0);
+        next[target] += restart;
+        for (std::size_t u = 0; u < names.size(); ++u)
+            for (const auto &[v, w] : out[u])
+                next[v] += (1 - restart) * p[u] * w;
+        p.swap(next);
+    }
+    double best = 0;
+    for (const RcaCandidate &c : candidates)
+        if (const auto it = index.find(c.entity); it != index.end() && c.entity != input.target)
+            best = std::max(best, p[it->second]);
+    if (best <= 0)
+        return;
+    for (RcaCandidate &c : candidates) {
+        const auto it = index.find(c.entity);
+        if (it == index.end() || c.entity == input.target)
+            continue;
+        c.walkScore = p[it->second] / best;
+        c.score *= 1 + weight * c.walkScore;
+    }
+    resort(candidates);
 }
 
 Result<KnowledgeBase> KnowledgeBase::parse(std::string_view yaml, std::string_view sourceName)

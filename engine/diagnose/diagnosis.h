@@ -21,6 +21,13 @@ namespace Nocturne::Engine {
 // candidate leading) against the target's strongest symptom metric.
 void enrichCandidates(std::vector<RcaCandidate> &candidates, const RcaInput &input, std::size_t limit = 10, int maxLag = 10);
 
+// A topology-aware random walk (personalised PageRank, after MicroRCA): a walker starts at the symptom's entity
+// and moves along calls towards callees in proportion to how anomalous each is (staying where an entity is more
+// anomalous than everything it calls), restarting at the symptom with probability `restart`. Candidates the walk
+// visits often are where the anomaly concentrates: their score is multiplied by 1 + weight × (visits / best
+// visits), within the walk's tiers. Fills walkScore. Without calls or a target it changes nothing.
+void applyRandomWalk(std::vector<RcaCandidate> &candidates, const RcaInput &input, double weight = 0.3, double restart = 0.15);
+
 // Fault patterns: an ordered decision list (the first pattern whose conditions all hold names the fault class),
 // written in YAML:
 //

@@ -69,6 +69,7 @@ struct RcaCandidate
     std::string pattern;                      // the knowledge-base pattern that matched, if any
     std::string action;                       // what that pattern suggests doing
     double feedbackWeight = 1;                // from operators' earlier confirmations and rejections
+    double walkScore = 0;                     // personalised PageRank from the symptom, relative to the best (0–1)
 };
 
 struct RcaOptions

@@ -535,6 +535,7 @@ Result<std::vector<RcaCandidate>> Engine::diagnoseIncident(std::int64_t incident
         }
     }
     auto ranked = rankRootCauses(input);
+    applyRandomWalk(ranked, input);
     enrichCandidates(ranked, input);
     // Log evidence of each candidate (the incident's log anomalies by source).
     for (const LogAnomaly &a : incidentLogEvidence(incidentId, 50)) {

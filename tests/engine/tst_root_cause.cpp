@@ -166,6 +166,25 @@ private Q_SLOTS:
         QVERIFY(it->evidence.front().text.find("leading by 45 s") != std::string::npos);
     }
 
+    void randomWalkConcentratesOnTheSource()
+    {
+        // front → api → {db, cache}; db is far more anomalous than anything it calls (nothing) and than cache.
+        RcaInput in;
+        in.calls = {{"front", "api"}, {"api", "db"}, {"api", "cache"}};
+        in.target = "front";
+        std::vector<RcaCandidate> ranked(3);
+        ranked[0].entity = "api", ranked[0].score = 10;
+        ranked[1].entity = "db", ranked[1].score = 9.5;
+        ranked[2].entity = "cache", ranked[2].score = 2;
+        applyRandomWalk(ranked, in);
+        QCOMPARE(ranked[0].entity, std::string("db")); // the walk stays at db: it explains api
+        QCOMPARE(ranked[0].walkScore, 1.0);
+        QVERIFY(ranked[1].walkScore < 1.0);
+        std::vector<RcaCandidate> alone(ranked);
+        applyRandomWalk(alone, RcaInput{}); // no graph: nothing changes
+        QCOMPARE(alone[0].score, ranked[0].score);
+    }
+
     void knowledgeBaseNamesTheFaultAndActs()
     {
         const KnowledgeBase &kb = KnowledgeBase::builtIn();

@@ -8,6 +8,7 @@
 #include "views/overview/estate_overview.h"
 #include "views/profiles/profiles_view.h"
 #include "views/topology/topology_view.h"
+#include "views/warroom/war_room_view.h"
 
 namespace Nocturne::Ui {
 
@@ -31,6 +32,8 @@ void registerBuiltinViews(ViewRegistry &registry)
                                 [](const ViewContext &ctx, QWidget *parent) { return new ProfilesView(&ctx.hub, parent); }});
     registry.add(ViewDescriptor{QStringLiteral("topology"), QObject::tr("Topology"), Qt::BottomDockWidgetArea, QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new TopologyView(&ctx.hub, parent); }});
+    registry.add(ViewDescriptor{QStringLiteral("warroom"), QObject::tr("War room"), Qt::BottomDockWidgetArea, QKeySequence(), false,
+                                [](const ViewContext &ctx, QWidget *parent) { return new WarRoomView(ctx.hub, parent); }});
 }
 
 } // namespace Nocturne::Ui

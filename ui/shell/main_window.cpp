@@ -97,6 +97,13 @@ void MainWindow::buildViews(const ViewRegistry &registry, Engine::FeedManager *f
         if (auto *dock = qobject_cast<QDockWidget *>(logs->parentWidget()))
             connect(alerts, SIGNAL(logTemplateRequested(QString,quint32)), dock, SLOT(raise()));
     }
+    // "Open war room" on an incident opens it in the War room dock.
+    QWidget *warroom = view(QStringLiteral("warroom"));
+    if (alerts && warroom) {
+        connect(alerts, SIGNAL(warRoomRequested(qint64)), warroom, SLOT(showIncident(qint64)));
+        if (auto *dock = qobject_cast<QDockWidget *>(warroom->parentWidget()))
+            connect(alerts, SIGNAL(warRoomRequested(qint64)), dock, SLOT(raise()));
+    }
     // An incident's "profile diff" opens in the Profiles dock.
     QWidget *profiles = view(QStringLiteral("profiles"));
     if (alerts && profiles) {

@@ -189,6 +189,8 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
             return;
         const qint64 from = index.data(IncidentTableModel::IdRole).toLongLong();
         QMenu menu(this);
+        menu.addAction(tr("Open war room"), this, [this, from] { Q_EMIT warRoomRequested(from); });
+        menu.addSeparator();
         menu.addAction(tr("Merge into incident…"), this, [this, from] {
             bool ok = false;
             const int into = QInputDialog::getInt(this, tr("Merge incidents"), tr("Merge INC-%1 into incident number:").arg(from), 1, 1, INT_MAX, 1, &ok);
@@ -231,6 +233,10 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
             }
         }
         menu.exec(m_incidentTable->viewport()->mapToGlobal(pos));
+    });
+    connect(m_incidentTable, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex &index) {
+        if (index.isValid())
+            Q_EMIT warRoomRequested(index.data(IncidentTableModel::IdRole).toLongLong());
     });
     connect(&m_hub, &SnapshotHub::snapshotChanged, this, &AlertsView::applySnapshot);
     setGroupColumn(QSettings().value(QStringLiteral("alerts/groupBy"), -1).toInt()); // the operator's last choice

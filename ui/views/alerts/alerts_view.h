@@ -49,6 +49,8 @@ public:
 Q_SIGNALS:
     // "Profile diff" on an incident: the service's profiles over [start, end] against the hour before (end 0: open).
     void profileDiffRequested(const QString &service, qint64 start, qint64 end);
+    // "Open war room" on an incident (context menu, double-click).
+    void warRoomRequested(qint64 incidentId);
     // A log evidence link of an incident: the lines of one template of one source.
     void logTemplateRequested(const QString &source, quint32 templateId);
 

@@ -1,6 +1,7 @@
 #include "timeline_layout.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 namespace Nocturne::Ui {
@@ -29,9 +30,13 @@ TimelineLayout TimelineLayout::build(const std::vector<Engine::Alert> &alerts, c
     TimelineLayout layout;
     // group → entity → alert indexes
     std::map<std::string, std::map<std::string, std::vector<std::size_t>>> groups;
+    // "incident:N" keeps one incident's alerts (the war room); any other text matches names and entities.
+    std::int64_t incidentOnly = 0;
+    if (filter.rfind("incident:", 0) == 0)
+        incidentOnly = std::atoll(filter.c_str() + 9);
     for (std::size_t i = 0; i < alerts.size(); ++i) {
         const Engine::Alert &a = alerts[i];
-        if (!filter.empty() && !contains(a.name, filter) && !contains(a.entity, filter))
+        if (incidentOnly ? a.incidentId != incidentOnly : !filter.empty() && !contains(a.name, filter) && !contains(a.entity, filter))
             continue;
         groups[groupOf(a)][a.entity.empty() ? a.name : a.entity].push_back(i);
     }

@@ -81,10 +81,12 @@ bool clipSegment(QPointF &a, QPointF &b, const QRectF &r)
 class GraphItem : public QGraphicsItem
 {
 public:
-    GraphItem(const GraphInput &graph, const GraphLayout &layout)
+    GraphItem(const GraphInput &graph, std::shared_ptr<const GraphLayout> layoutRef)
         : m_graph(graph)
-        , m_layout(layout)
+        , m_layoutRef(std::move(layoutRef))
+        , m_layout(*m_layoutRef)
     {
+        const GraphLayout &layout = m_layout;
         setFlag(QGraphicsItem::ItemUsesExtendedStyleOption); // exposedRect is what needs painting, not the whole graph
         m_bounds = QRectF(QPointF(-20, -20), layout.bounds + QSizeF(40, 40));
         m_edgeStart.reserve(layout.edgePaths.size() + 1);
@@ -123,6 +125,13 @@ public:
             m_grid[key(layout.centres[i])].push_back(int(i));
     }
 
+    const GraphInput &graph() const { return m_graph; }
+    // Same nodes and edges, new rates and states.
+    void setEdges(const std::vector<GraphInput::Edge> &edges)
+    {
+        if (edges.size() == m_graph.edges.size())
+            m_graph.edges = edges;
+    }
     void setStyle(std::vector<int> states, std::vector<char> searchHits, std::vector<char> dimmed, std::vector<int> pathOrder,
                   std::vector<char> pathEdges)
     {
@@ -422,7 +431,8 @@ private:
         }
     }
 
-    const GraphInput &m_graph;
+    GraphInput m_graph;                          // its own copy: a new graph may be laying out meanwhile
+    std::shared_ptr<const GraphLayout> m_layoutRef; // keeps m_layout alive
     const GraphLayout &m_layout;
     QRectF m_bounds;
     std::vector<QPointF> m_points; // every edge's polyline, back to back
@@ -604,7 +614,7 @@ TopologyView::TopologyView(SnapshotHub *hub, QWidget *parent)
     m_view->setOptimizationFlag(QGraphicsView::DontSavePainterState, true);
     m_view->setBackgroundBrush(Theme::current().panel());
     m_view->viewport()->installEventFilter(this);
-    m_minimap = new Minimap(m_view, m_view->viewport());
+    m_minimap = new Minimap(m_view, this); // not the viewport's child: scrolling the viewport would move it
     static_cast<ZoomingView *>(m_view)->viewChanged = [this] { m_minimap->update(); };
     m_search->setPlaceholderText(tr("Find entities…"));
     m_search->setClearButtonEnabled(true);
@@ -706,8 +716,10 @@ void TopologyView::setGraph(const GraphInput &graph, std::vector<int> states)
     m_states = std::move(states);
     const QString signature = signatureOf(graph);
     if (signature == m_signature) {
-        m_graph.edges = graph.edges; // rates and states; the item reads them in place
-        applyStates();               // same graph: only the health changed
+        m_graph.edges = graph.edges; // rates and states
+        if (m_item)
+            m_item->setEdges(graph.edges);
+        applyStates(); // same graph: only the health changed
         return;
     }
     m_signature = signature;
@@ -740,11 +752,11 @@ void TopologyView::rebuildScene()
         m_status->setText(m_layout->error);
         return;
     }
-    auto *item = new GraphItem(m_graph, *m_layout);
+    auto *item = new GraphItem(m_graph, m_layout);
     m_scene->addItem(item);
     m_item = item;
     view->graph = item;
-    view->input = &m_graph;
+    view->input = &item->graph();
     m_scene->setSceneRect(item->boundingRect());
     m_minimap->setGraph(item);
     applyStates();
@@ -753,7 +765,8 @@ void TopologyView::rebuildScene()
 
 void TopologyView::applyStates()
 {
-    if (!m_layout || !m_item)
+    // While a new graph is laid out, the item keeps drawing the old one as it was (states index the new one).
+    if (!m_layout || !m_item || m_layoutPending)
         return;
     const std::size_t n = m_graph.nodes.size();
     std::unordered_map<QString, int> index;
@@ -836,7 +849,7 @@ int TopologyView::focusedCount() const
     if (!m_item)
         return 0;
     int count = 0;
-    for (std::size_t i = 0; i < m_graph.nodes.size(); ++i)
+    for (std::size_t i = 0; i < m_item->graph().nodes.size(); ++i)
         count += !m_item->dimmed(int(i));
     return count;
 }
@@ -888,7 +901,7 @@ void TopologyView::fit()
     if (!m_item || !m_layout)
         return;
     QRectF area;
-    for (std::size_t i = 0; i < m_graph.nodes.size() && i < m_layout->centres.size(); ++i)
+    for (std::size_t i = 0; i < m_item->graph().nodes.size() && i < m_layout->centres.size(); ++i)
         if (!m_item->dimmed(int(i)))
             area = area.united(QRectF(m_layout->centres[i] - QPointF(70, 20), QSizeF(140, 40)));
     if (area.isEmpty())
@@ -910,7 +923,7 @@ bool TopologyView::eventFilter(QObject *watched, QEvent *event)
             if (event->type() == QEvent::MouseButtonRelease && (at - pressedAt).manhattanLength() > 4)
                 return false; // a drag, not a click
             const int node = m_item->nodeAt(m_view->mapToScene(at));
-            const QString id = node >= 0 ? m_graph.nodes[std::size_t(node)].id : QString();
+            const QString id = node >= 0 ? m_item->graph().nodes[std::size_t(node)].id : QString();
             if (event->type() == QEvent::MouseButtonDblClick && !id.isEmpty()) {
                 setFocusNode(id, std::max(1, m_hops->value()));
                 Q_EMIT nodeActivated(id);
@@ -931,7 +944,8 @@ void TopologyView::resizeEvent(QResizeEvent *event)
 void TopologyView::placeMinimap()
 {
     const QWidget *viewport = m_view->viewport();
-    m_minimap->move(viewport->width() - m_minimap->width() - 10, viewport->height() - m_minimap->height() - 10);
+    const QPoint corner = viewport->mapTo(this, QPoint(viewport->width(), viewport->height()));
+    m_minimap->move(corner.x() - m_minimap->width() - 10, corner.y() - m_minimap->height() - 10);
     m_minimap->raise();
 }
 
