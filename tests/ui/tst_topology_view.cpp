@@ -50,6 +50,43 @@ private Q_SLOTS:
         QCOMPARE(view.layout(), layout);
     }
 
+    void smallChangesKeepTheShape()
+    {
+        // 400 services (sfdp): laid out, then one more service and call; aligned onto the old positions, the old nodes
+        // move about half as far as in a layout from scratch (sfdp's orientation is arbitrary).
+        Ui::GraphInput g;
+        for (int i = 0; i < 400; ++i)
+            g.nodes.push_back({QStringLiteral("s%1").arg(i), QStringLiteral("s%1").arg(i), QSizeF(120, 26), QString()});
+        for (int i = 1; i < 400; ++i)
+            g.edges.push_back({(i - 1) / 3, i, 1, 0}); // a call tree
+        const Ui::GraphLayout first = Ui::layoutGraph(g);
+        QCOMPARE(first.engine, QStringLiteral("sfdp"));
+        Ui::GraphInput changed = g;
+        changed.nodes.push_back({QStringLiteral("new"), QStringLiteral("new"), QSizeF(120, 26), QString()});
+        changed.edges.push_back({7, 400, 1, 0});
+        QHash<QString, QPointF> previous;
+        for (std::size_t i = 0; i < g.nodes.size(); ++i)
+            previous.insert(g.nodes[i].id, first.centres[i]);
+        const Ui::GraphLayout seeded = Ui::layoutGraph(changed, 300, previous);
+        const Ui::GraphLayout scratch = Ui::layoutGraph(changed);
+        // Displacement after aligning the centroids (a layout may shift as a whole).
+        auto moved = [&](const Ui::GraphLayout &l) {
+            QPointF ca, cb;
+            for (std::size_t i = 0; i < g.nodes.size(); ++i)
+                ca += first.centres[i], cb += l.centres[i];
+            ca /= double(g.nodes.size());
+            cb /= double(g.nodes.size());
+            double sum = 0;
+            for (std::size_t i = 0; i < g.nodes.size(); ++i)
+                sum += QLineF(first.centres[i] - ca, l.centres[i] - cb).length();
+            return sum / double(g.nodes.size());
+        };
+        const double seededMove = moved(seeded), scratchMove = moved(scratch);
+        qInfo("mean displacement of the old nodes: aligned %.0f pt, from scratch %.0f pt (layout %.0f × %.0f pt)", seededMove, scratchMove,
+              first.bounds.width(), first.bounds.height());
+        QVERIFY(seededMove < 0.75 * scratchMove);
+    }
+
     void shopEstateFromTheEngine()
     {
         auto scenario = Engine::loadScenario("shop");

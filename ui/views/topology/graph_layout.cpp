@@ -1,6 +1,7 @@
 #include "graph_layout.h"
 
 #include <chrono>
+#include <cmath>
 #include <mutex>
 
 #include <graphviz/cgraph.h>
@@ -19,9 +20,84 @@ void set(void *object, const char *name, const QByteArray &value)
 {
     agsafeset(object, const_cast<char *>(name), const_cast<char *>(value.constData()), const_cast<char *>(""));
 }
+// Force-directed layouts come out rotated or mirrored at random: turn (and mirror if that fits better) the new layout
+// onto the previous positions of the nodes both share (least squares, no scaling), then move it back to the origin.
+void alignTo(GraphLayout &layout, const GraphInput &input, const QHash<QString, QPointF> &previous)
+{
+    std::vector<std::pair<QPointF, QPointF>> pairs; // new, old
+    for (std::size_t i = 0; i < input.nodes.size() && i < layout.centres.size(); ++i)
+        if (const auto it = previous.constFind(input.nodes[i].id); it != previous.constEnd())
+            pairs.push_back({layout.centres[i], *it});
+    if (pairs.size() < 3)
+        return;
+    QPointF ca, cb;
+    for (const auto &[a, b] : pairs)
+        ca += a, cb += b;
+    ca /= double(pairs.size());
+    cb /= double(pairs.size());
+    double best = INFINITY, bestAngle = 0;
+    bool bestMirror = false;
+    for (bool mirror : {false, true}) {
+        double sin = 0, cos = 0;
+        for (const auto &[a, b] : pairs) {
+            const QPointF p = a - ca, q = b - cb;
+            const double px = mirror ? -p.x() : p.x();
+            cos += px * q.x() + p.y() * q.y();
+            sin += px * q.y() - p.y() * q.x();
+        }
+        const double angle = std::atan2(sin, cos);
+        double error = 0;
+        for (const auto &[a, b] : pairs) {
+            const QPointF p = a - ca, q = b - cb;
+            const double px = mirror ? -p.x() : p.x();
+            const QPointF r(px * std::cos(angle) - p.y() * std::sin(angle), px * std::sin(angle) + p.y() * std::cos(angle));
+            error += QPointF::dotProduct(r - q, r - q);
+        }
+        if (error < best) {
+            best = error;
+            bestAngle = angle;
+            bestMirror = mirror;
+        }
+    }
+    const double c = std::cos(bestAngle), s = std::sin(bestAngle);
+    auto map = [&](const QPointF &a) {
+        const QPointF p = a - ca;
+        const double px = bestMirror ? -p.x() : p.x();
+        return QPointF(px * c - p.y() * s, px * s + p.y() * c) + cb;
+    };
+    for (auto &p : layout.centres)
+        p = map(p);
+    for (auto &path : layout.edgePaths)
+        for (auto &p : path)
+            p = map(p);
+    for (auto &p : layout.arrowTips)
+        if (!p.isNull())
+            p = map(p);
+    // Back to the origin, bounds around the nodes and edges.
+    double minX = INFINITY, minY = INFINITY, maxX = -INFINITY, maxY = -INFINITY;
+    auto grow = [&](const QPointF &p, double dx, double dy) {
+        minX = std::min(minX, p.x() - dx), maxX = std::max(maxX, p.x() + dx);
+        minY = std::min(minY, p.y() - dy), maxY = std::max(maxY, p.y() + dy);
+    };
+    for (std::size_t i = 0; i < layout.centres.size(); ++i)
+        grow(layout.centres[i], input.nodes[i].size.width() / 2, input.nodes[i].size.height() / 2);
+    for (const auto &path : layout.edgePaths)
+        for (const auto &p : path)
+            grow(p, 0, 0);
+    const QPointF shift(-minX, -minY);
+    for (auto &p : layout.centres)
+        p += shift;
+    for (auto &path : layout.edgePaths)
+        for (auto &p : path)
+            p += shift;
+    for (auto &p : layout.arrowTips)
+        if (!p.isNull())
+            p += shift;
+    layout.bounds = QSizeF(maxX - minX, maxY - minY);
+}
 } // namespace
 
-GraphLayout layoutGraph(const GraphInput &input, int dotLimit)
+GraphLayout layoutGraph(const GraphInput &input, int dotLimit, const QHash<QString, QPointF> &previous)
 {
     GraphLayout out;
     const auto started = std::chrono::steady_clock::now();
@@ -83,6 +159,8 @@ GraphLayout layoutGraph(const GraphInput &input, int dotLimit)
     }
     agclose(g);
     gvFreeContext(gvc);
+    if (out.error.isEmpty() && !previous.isEmpty())
+        alignTo(out, input, previous);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return out;
 }

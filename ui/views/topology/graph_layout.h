@@ -3,6 +3,7 @@
 #include <QPointF>
 #include <QSizeF>
 #include <QString>
+#include <QHash>
 #include <QVector>
 
 #include <vector>
@@ -46,6 +47,10 @@ struct GraphLayout
 
 // Lays a graph out with Graphviz: dot (layered, left to right) up to `dotLimit` nodes, sfdp beyond. Serialised
 // internally (Graphviz is not thread-safe); call it from a worker thread.
-GraphLayout layoutGraph(const GraphInput &input, int dotLimit = 300);
+// `previous`: where nodes were in an earlier layout (scene coordinates, by id). The new layout is turned (and mirrored
+// when that fits better) onto those positions, so a graph that changed a little does not come back rotated or flipped
+// (sfdp's output orientation is arbitrary; its initial positions cannot be set through this API). Dot is
+// deterministic: unchanged parts keep their ranks.
+GraphLayout layoutGraph(const GraphInput &input, int dotLimit = 300, const QHash<QString, QPointF> &previous = {});
 
 } // namespace Nocturne::Ui

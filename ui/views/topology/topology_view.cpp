@@ -736,7 +736,12 @@ void TopologyView::setGraph(const GraphInput &graph, std::vector<int> states)
         m_layout = std::make_shared<const GraphLayout>(watcher->result());
         rebuildScene();
     });
-    watcher->setFuture(QtConcurrent::run([graph] { return layoutGraph(graph); }));
+    // Where the nodes are now, so a graph that changed a little keeps its shape (sfdp starts from there).
+    QHash<QString, QPointF> previous;
+    if (m_item && m_layout)
+        for (std::size_t i = 0; i < m_item->graph().nodes.size() && i < m_layout->centres.size(); ++i)
+            previous.insert(m_item->graph().nodes[i].id, m_layout->centres[i]);
+    watcher->setFuture(QtConcurrent::run([graph, previous] { return layoutGraph(graph, 300, previous); }));
 }
 
 void TopologyView::rebuildScene()
