@@ -161,6 +161,8 @@ void frames(benchmark::State &state, bool withGraph)
         frame.fill(Qt::black);
         gv->viewport()->render(&frame);
         ms.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
+        if (const QString dir = qEnvironmentVariable("NOCTURNE_SCREENSHOT_DIR"); !dir.isEmpty() && withGraph && (step == 0 || step == 8))
+            frame.save(QStringLiteral("%1/topology-5k-%2.png").arg(dir).arg(step));
         if (qEnvironmentVariableIsSet("NOCTURNE_BENCH_TRACE"))
             std::fprintf(stderr, "step %d scale %.4f %.1f ms\n", step, gv->transform().m11(), ms.back());
     }

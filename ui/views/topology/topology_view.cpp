@@ -562,6 +562,24 @@ protected:
         if (viewChanged)
             viewChanged();
     }
+    // Says so when the last frame left healthy calls out (too many to draw or read at this zoom).
+    void drawForeground(QPainter *painter, const QRectF &) override
+    {
+        if (!graph || !graph->thinned())
+            return;
+        const Theme &theme = Theme::current();
+        painter->save();
+        painter->resetTransform();
+        const QString text = tr("Some healthy calls are hidden at this zoom: zoom in or focus (double-click) to see them");
+        const QFontMetrics metrics(painter->font());
+        const QRect box(8, 8, metrics.horizontalAdvance(text) + 16, metrics.height() + 8);
+        painter->fillRect(box, theme.panelRaised());
+        painter->setPen(theme.accent());
+        painter->drawRect(box.adjusted(0, 0, -1, -1));
+        painter->setPen(theme.text());
+        painter->drawText(box, Qt::AlignCenter, text);
+        painter->restore();
+    }
     void scrollContentsBy(int dx, int dy) override
     {
         QGraphicsView::scrollContentsBy(dx, dy);
