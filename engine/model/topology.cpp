@@ -329,30 +329,4 @@ std::vector<std::string> Topology::callPath(const std::string &from, const std::
     return path;
 }
 
-std::vector<std::string> Topology::neighbourhood(const std::string &id, int hops) const
-{
-    std::unordered_map<std::string, std::vector<const std::string *>> adjacent;
-    for (const TopologyEdge &e : m_edges) {
-        adjacent[e.from].push_back(&e.to);
-        adjacent[e.to].push_back(&e.from);
-    }
-    std::unordered_map<std::string, int> depth{{id, 0}};
-    std::deque<std::string> queue{id};
-    std::vector<std::string> out{id};
-    while (!queue.empty()) {
-        const std::string cur = queue.front();
-        queue.pop_front();
-        const int d = depth[cur];
-        if (d >= hops)
-            continue;
-        if (const auto it = adjacent.find(cur); it != adjacent.end())
-            for (const std::string *n : it->second)
-                if (depth.emplace(*n, d + 1).second) {
-                    out.push_back(*n);
-                    queue.push_back(*n);
-                }
-    }
-    return out;
-}
-
 } // namespace Nocturne::Engine

@@ -76,8 +76,6 @@ public:
     // from `from` down to `to` (empty when none).
     std::vector<std::string> transitiveCallers(const std::string &id) const;
     std::vector<std::string> callPath(const std::string &from, const std::string &to) const;
-    // Entities within `hops` edges of `id` (any kind, either direction), `id` included.
-    std::vector<std::string> neighbourhood(const std::string &id, int hops) const;
 
 private:
     std::size_t edgeIndex(const std::string &from, const std::string &to, TopologyEdgeKind kind) const;

@@ -4,6 +4,8 @@
 // normalised diff of two 100k-frame trees (baseline: merging one tree into an empty one, merge_ms).
 #include <benchmark/benchmark.h>
 
+#include "bench_support.h"
+
 #include <QApplication>
 #include <QDir>
 #include <QImage>
@@ -19,6 +21,8 @@
 #include "theme/theme.h"
 #include "views/profiles/flame_graph_widget.h"
 
+using Nocturne::Bench::percentile;
+
 using namespace Nocturne;
 using namespace Nocturne::Engine;
 using Steady = std::chrono::steady_clock;
@@ -26,12 +30,6 @@ using Steady = std::chrono::steady_clock;
 namespace {
 constexpr int kFrames = 100'000;
 constexpr int kLevels = 24;
-
-double percentile(std::vector<double> v, double p)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
-}
 
 std::string frameName(int id)
 {
@@ -267,10 +265,5 @@ BENCHMARK(BM_Diff)->Iterations(5)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char **argv)
 {
-    qputenv("QT_QPA_PLATFORM", QByteArrayLiteral("offscreen"));
-    QApplication app(argc, argv);
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return Nocturne::Bench::runQtBenchmarks(argc, argv);
 }

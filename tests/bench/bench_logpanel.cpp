@@ -2,6 +2,8 @@
 // the same run: the same frames of an empty table, i.e. what the widget costs without data.
 #include <benchmark/benchmark.h>
 
+#include "bench_support.h"
+
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QScrollBar>
@@ -15,6 +17,8 @@
 #include "shell/snapshot_hub.h"
 #include "theme/theme.h"
 #include "views/logs/log_panel.h"
+
+using Nocturne::Bench::percentile;
 
 using namespace Nocturne;
 
@@ -43,12 +47,6 @@ Engine::Engine &engineWithLines()
         return e;
     }();
     return *engine;
-}
-
-double percentile(std::vector<double> values, double p)
-{
-    std::sort(values.begin(), values.end());
-    return values.empty() ? 0 : values[std::min(values.size() - 1, std::size_t(p * double(values.size())))];
 }
 
 void scrollFrames(benchmark::State &state, bool withData)
@@ -99,11 +97,5 @@ BENCHMARK(BM_BaselineEmptyPanel)->Iterations(200)->Unit(benchmark::kMillisecond)
 
 int main(int argc, char **argv)
 {
-    qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
-    Ui::Theme::apply(Ui::Theme::Kind::Dark);
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return Nocturne::Bench::runQtBenchmarks(argc, argv);
 }

@@ -4,6 +4,8 @@
 // the same run: an empty timeline frame, and ingesting the same alerts with grouping disabled by a silence.
 #include <benchmark/benchmark.h>
 
+#include "bench_support.h"
+
 #include <QApplication>
 #include <QImage>
 #include <QPainter>
@@ -17,6 +19,8 @@
 #include "core/random.h"
 #include "theme/theme.h"
 #include "views/timeline/timeline_view.h"
+
+using Nocturne::Bench::percentile;
 
 using namespace Nocturne;
 using namespace Nocturne::Engine;
@@ -61,12 +65,6 @@ std::vector<Incident> makeIncidents()
         incidents.push_back(inc);
     }
     return incidents;
-}
-
-double percentile(std::vector<double> v, double p)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
 }
 
 void renderFrames(benchmark::State &state, bool withData)
@@ -205,10 +203,5 @@ BENCHMARK(BM_GroupingSilencedBaseline)->Iterations(1)->Unit(benchmark::kMillisec
 
 int main(int argc, char **argv)
 {
-    qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? QByteArray("offscreen") : qgetenv("QT_QPA_PLATFORM"));
-    QApplication app(argc, argv);
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return Nocturne::Bench::runQtBenchmarks(argc, argv);
 }

@@ -5,6 +5,8 @@
 // layout. NOCTURNE_BENCH_TRACE=1 prints each frame's scale and time.
 #include <benchmark/benchmark.h>
 
+#include "bench_support.h"
+
 #include <algorithm>
 #include <chrono>
 
@@ -17,6 +19,8 @@
 #include "diagnose/root_cause.h"
 #include "theme/theme.h"
 #include "views/topology/topology_view.h"
+
+using Nocturne::Bench::percentile;
 
 using namespace Nocturne::Engine;
 using Steady = std::chrono::steady_clock;
@@ -110,12 +114,6 @@ Nocturne::Ui::GraphInput bigGraph()
     return g;
 }
 
-double percentile(std::vector<double> v, double p)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
-}
-
 void frames(benchmark::State &state, bool withGraph)
 {
     Nocturne::Ui::Theme::apply(Nocturne::Ui::Theme::Kind::Dark);
@@ -195,10 +193,5 @@ BENCHMARK(BM_TopologyFrames)->Iterations(200)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char **argv)
 {
-    qputenv("QT_QPA_PLATFORM", QByteArrayLiteral("offscreen"));
-    QApplication app(argc, argv);
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return Nocturne::Bench::runQtBenchmarks(argc, argv);
 }
