@@ -285,28 +285,24 @@ Status EventStore::runOnWriter(const std::function<Status(sqlite3 *)> &work) {
     return result.get();
 }
 
-Status EventStore::saveTemplates(const std::vector<LogAnalyzer::SavedTemplate> &templates) {
+Status EventStore::replaceRows(const char *table, const char *insertSql, std::size_t rows,
+                               const std::function<void(sqlite3_stmt *, std::size_t)> &bind) {
     return runOnWriter([&](sqlite3 *db) -> Status {
-        if (auto s = exec(db, "BEGIN; DELETE FROM log_templates;", m_path); !s) {
+        const std::string begin = std::string("BEGIN; DELETE FROM ") + table + ";";
+        if (auto s = exec(db, begin.c_str(), m_path); !s) {
             (void)exec(db, "ROLLBACK", m_path);
             return s;
         }
         Statement insert;
-        if (sqlite3_prepare_v2(
-                db, "INSERT INTO log_templates(source, id, template, count, first_seen, last_seen) VALUES(?,?,?,?,?,?)",
-                -1, &insert.stmt, nullptr) != SQLITE_OK) {
+        if (sqlite3_prepare_v2(db, insertSql, -1, &insert.stmt, nullptr) != SQLITE_OK) {
+            Error error = sqliteError(db, std::string("prepare insert into ") + table, m_path);
             (void)exec(db, "ROLLBACK", m_path);
-            return tl::unexpected(sqliteError(db, "prepare template insert", m_path));
+            return tl::unexpected(error);
         }
-        for (const auto &t : templates) {
-            sqlite3_bind_text(insert.stmt, 1, t.source.data(), int(t.source.size()), SQLITE_STATIC);
-            sqlite3_bind_int64(insert.stmt, 2, t.id);
-            sqlite3_bind_text(insert.stmt, 3, t.text.data(), int(t.text.size()), SQLITE_STATIC);
-            sqlite3_bind_int64(insert.stmt, 4, sqlite3_int64(t.count));
-            sqlite3_bind_int64(insert.stmt, 5, t.firstSeen);
-            sqlite3_bind_int64(insert.stmt, 6, t.lastSeen);
+        for (std::size_t i = 0; i < rows; ++i) {
+            bind(insert.stmt, i);
             if (sqlite3_step(insert.stmt) != SQLITE_DONE) {
-                Error error = sqliteError(db, "insert template", m_path);
+                Error error = sqliteError(db, std::string("insert into ") + table, m_path);
                 (void)exec(db, "ROLLBACK", m_path);
                 return tl::unexpected(error);
             }
@@ -314,6 +310,20 @@ Status EventStore::saveTemplates(const std::vector<LogAnalyzer::SavedTemplate> &
         }
         return exec(db, "COMMIT", m_path);
     });
+}
+
+Status EventStore::saveTemplates(const std::vector<LogAnalyzer::SavedTemplate> &templates) {
+    return replaceRows("log_templates",
+                       "INSERT INTO log_templates(source, id, template, count, first_seen, last_seen) VALUES(?,?,?,?,?,?)",
+                       templates.size(), [&](sqlite3_stmt *st, std::size_t i) {
+                           const auto &t = templates[i];
+                           sqlite3_bind_text(st, 1, t.source.data(), int(t.source.size()), SQLITE_STATIC);
+                           sqlite3_bind_int64(st, 2, t.id);
+                           sqlite3_bind_text(st, 3, t.text.data(), int(t.text.size()), SQLITE_STATIC);
+                           sqlite3_bind_int64(st, 4, sqlite3_int64(t.count));
+                           sqlite3_bind_int64(st, 5, t.firstSeen);
+                           sqlite3_bind_int64(st, 6, t.lastSeen);
+                       });
 }
 
 Result<std::vector<LogAnalyzer::SavedTemplate>> EventStore::loadTemplates() const {
@@ -342,29 +352,13 @@ Result<std::vector<LogAnalyzer::SavedTemplate>> EventStore::loadTemplates() cons
 }
 
 Status EventStore::saveTemplateAssociation(const std::vector<TemplateIncidentAssociation::Row> &rows) {
-    return runOnWriter([&](sqlite3 *db) -> Status {
-        if (auto s = exec(db, "BEGIN; DELETE FROM template_association;", m_path); !s) {
-            (void)exec(db, "ROLLBACK", m_path);
-            return s;
-        }
-        Statement insert;
-        if (sqlite3_prepare_v2(db, "INSERT INTO template_association(class, template, count) VALUES(?,?,?)", -1, &insert.stmt, nullptr) != SQLITE_OK) {
-            (void)exec(db, "ROLLBACK", m_path);
-            return tl::unexpected(sqliteError(db, "prepare association insert", m_path));
-        }
-        for (const auto &r : rows) {
-            sqlite3_bind_text(insert.stmt, 1, r.incidentClass.data(), int(r.incidentClass.size()), SQLITE_STATIC);
-            sqlite3_bind_int64(insert.stmt, 2, r.templateId);
-            sqlite3_bind_int64(insert.stmt, 3, sqlite3_int64(r.count));
-            if (sqlite3_step(insert.stmt) != SQLITE_DONE) {
-                Error error = sqliteError(db, "insert association", m_path);
-                (void)exec(db, "ROLLBACK", m_path);
-                return tl::unexpected(error);
-            }
-            sqlite3_reset(insert.stmt);
-        }
-        return exec(db, "COMMIT", m_path);
-    });
+    return replaceRows("template_association", "INSERT INTO template_association(class, template, count) VALUES(?,?,?)", rows.size(),
+                       [&](sqlite3_stmt *st, std::size_t i) {
+                           const auto &r = rows[i];
+                           sqlite3_bind_text(st, 1, r.incidentClass.data(), int(r.incidentClass.size()), SQLITE_STATIC);
+                           sqlite3_bind_int64(st, 2, r.templateId);
+                           sqlite3_bind_int64(st, 3, sqlite3_int64(r.count));
+                       });
 }
 
 Result<std::vector<TemplateIncidentAssociation::Row>> EventStore::loadTemplateAssociation() const {
@@ -382,31 +376,14 @@ Result<std::vector<TemplateIncidentAssociation::Row>> EventStore::loadTemplateAs
 }
 
 Status EventStore::saveRcaFeedback(const std::vector<RcaFeedback::Row> &rows) {
-    return runOnWriter([&](sqlite3 *db) -> Status {
-        if (auto s = exec(db, "BEGIN; DELETE FROM rca_feedback;", m_path); !s) {
-            (void)exec(db, "ROLLBACK", m_path);
-            return s;
-        }
-        Statement insert;
-        if (sqlite3_prepare_v2(db, "INSERT INTO rca_feedback(entity, class, confirmed, rejected) VALUES(?,?,?,?)", -1, &insert.stmt,
-                               nullptr) != SQLITE_OK) {
-            (void)exec(db, "ROLLBACK", m_path);
-            return tl::unexpected(sqliteError(db, "prepare feedback insert", m_path));
-        }
-        for (const auto &r : rows) {
-            sqlite3_bind_text(insert.stmt, 1, r.entity.data(), int(r.entity.size()), SQLITE_STATIC);
-            sqlite3_bind_text(insert.stmt, 2, r.faultClass.data(), int(r.faultClass.size()), SQLITE_STATIC);
-            sqlite3_bind_int(insert.stmt, 3, r.confirmed);
-            sqlite3_bind_int(insert.stmt, 4, r.rejected);
-            if (sqlite3_step(insert.stmt) != SQLITE_DONE) {
-                Error error = sqliteError(db, "insert feedback", m_path);
-                (void)exec(db, "ROLLBACK", m_path);
-                return tl::unexpected(error);
-            }
-            sqlite3_reset(insert.stmt);
-        }
-        return exec(db, "COMMIT", m_path);
-    });
+    return replaceRows("rca_feedback", "INSERT INTO rca_feedback(entity, class, confirmed, rejected) VALUES(?,?,?,?)", rows.size(),
+                       [&](sqlite3_stmt *st, std::size_t i) {
+                           const auto &r = rows[i];
+                           sqlite3_bind_text(st, 1, r.entity.data(), int(r.entity.size()), SQLITE_STATIC);
+                           sqlite3_bind_text(st, 2, r.faultClass.data(), int(r.faultClass.size()), SQLITE_STATIC);
+                           sqlite3_bind_int(st, 3, r.confirmed);
+                           sqlite3_bind_int(st, 4, r.rejected);
+                       });
 }
 
 Result<std::vector<RcaFeedback::Row>> EventStore::loadRcaFeedback() const {

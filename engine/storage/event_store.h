@@ -19,6 +19,7 @@
 #include "model/records.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace Nocturne::Engine {
 
@@ -79,6 +80,9 @@ private:
     explicit EventStore(std::string path);
     Status openConnections();
     Status runOnWriter(const std::function<Status(sqlite3 *)> &work);
+    // Replaces every row of `table` with `rows` rows bound by `bind`, in one transaction on the writer thread.
+    Status replaceRows(const char *table, const char *insertSql, std::size_t rows,
+                       const std::function<void(sqlite3_stmt *, std::size_t)> &bind);
     void writerLoop(std::stop_token stop);
     Status writeBatch(std::vector<EventRecord> &batch);
 
