@@ -633,7 +633,7 @@ TopologyView::TopologyView(SnapshotHub *hub, QWidget *parent)
     m_view->setBackgroundBrush(Theme::current().panel());
     m_view->viewport()->installEventFilter(this);
     m_minimap = new Minimap(m_view, this); // not the viewport's child: scrolling the viewport would move it
-    static_cast<ZoomingView *>(m_view)->viewChanged = [this] { m_minimap->update(); };
+    static_cast<ZoomingView *>(m_view)->viewChanged = [this] { updateMinimap(); };
     m_search->setPlaceholderText(tr("Find entities…"));
     m_search->setClearButtonEnabled(true);
     m_hops->setRange(0, 6);
@@ -656,18 +656,23 @@ TopologyView::TopologyView(SnapshotHub *hub, QWidget *parent)
     layout->addLayout(bar);
     layout->addWidget(m_view, 1);
     if (m_hub) {
-        connect(m_hub, &SnapshotHub::snapshotChanged, this, &TopologyView::refreshFromEngine);
+        connect(m_hub, &SnapshotHub::snapshotChanged, this, [this] { refreshFromEngine(); });
         refreshFromEngine();
     }
 }
 
 TopologyView::~TopologyView() = default;
 
-void TopologyView::refreshFromEngine()
+void TopologyView::refreshFromEngine(bool force)
 {
     const auto snapshot = m_hub->current();
     if (!snapshot)
         return;
+    // The graph copy and the call statistics are read on this (the UI) thread: not for a hidden view (a tab behind
+    // another; showEvent catches up), and at most every two seconds once a layout exists.
+    if (!force && m_layout && (!isVisible() || (m_refreshAge.isValid() && m_refreshAge.elapsed() < 2000)))
+        return;
+    m_refreshAge.start();
     const Engine::Engine::TopologySnapshot topology = m_hub->engine().topology();
     using K = Engine::TopologyNodeKind;
     // Components (instances roll into their service's health) with their calls and what they run on.
@@ -726,7 +731,7 @@ void TopologyView::setScope(const QStringList &entities)
 {
     m_scope = entities;
     if (m_hub)
-        refreshFromEngine();
+        refreshFromEngine(true); // a new scope is read at once, visible or not
 }
 
 void TopologyView::setGraph(const GraphInput &graph, std::vector<int> states)
@@ -916,7 +921,19 @@ void TopologyView::setFocusNode(const QString &node, int hops)
 
 void TopologyView::setMinimapVisible(bool visible)
 {
-    m_minimap->setVisible(visible);
+    m_minimapWanted = visible;
+    updateMinimap();
+}
+
+void TopologyView::updateMinimap()
+{
+    // Only useful when part of the graph is out of view.
+    const bool partial = m_item && !m_view->mapToScene(m_view->viewport()->rect()).boundingRect().contains(m_item->boundingRect().adjusted(20, 20, -20, -20));
+    m_minimap->setVisible(m_minimapWanted && partial);
+    if (m_minimap->isVisible()) {
+        placeMinimap();
+        m_minimap->update();
+    }
 }
 
 void TopologyView::fit()
@@ -930,7 +947,7 @@ void TopologyView::fit()
     if (area.isEmpty())
         area = m_item->boundingRect();
     m_view->fitInView(area.adjusted(-30, -30, 30, 30), Qt::KeepAspectRatio);
-    m_minimap->update();
+    updateMinimap();
 }
 
 bool TopologyView::eventFilter(QObject *watched, QEvent *event)
@@ -956,6 +973,13 @@ bool TopologyView::eventFilter(QObject *watched, QEvent *event)
         }
     }
     return QWidget::eventFilter(watched, event);
+}
+
+void TopologyView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_hub)
+        refreshFromEngine(true);
 }
 
 void TopologyView::resizeEvent(QResizeEvent *event)

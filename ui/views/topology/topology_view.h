@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QGraphicsView>
 #include <QStringList>
 #include <QWidget>
@@ -43,7 +44,7 @@ public:
     // Nodes drawn at full strength (all when no focus is set).
     int focusedCount() const;
     QString selectedNode() const { return m_selected; }
-    // Shows the minimap (default on).
+    // Allows the minimap (default on); it shows only while part of the graph is out of view.
     void setMinimapVisible(bool visible);
     // Entities outside the given set are not shown (the war room's incident sub-graph); empty: everything.
     void setScope(const QStringList &entities);
@@ -63,12 +64,14 @@ Q_SIGNALS:
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
-    void refreshFromEngine();
+    void refreshFromEngine(bool force = false);
     void rebuildScene();
     void applyStates();
     void placeMinimap();
+    void updateMinimap();
 
     SnapshotHub *m_hub;
     QGraphicsView *m_view;
@@ -90,7 +93,8 @@ private:
     int m_generation = 0;
     bool m_layoutPending = false;
     int m_matches = 0;
-    std::uint64_t m_engineVersion = UINT64_MAX;
+    bool m_minimapWanted = true;
+    QElapsedTimer m_refreshAge; // since the last read of the engine's graph
 };
 
 } // namespace Nocturne::Ui
