@@ -94,9 +94,10 @@ private Q_SLOTS:
 
     void layoutGroupsCollapsesAndFilters()
     {
-        const std::vector<Engine::Alert> alerts = {
+        std::vector<Engine::Alert> alerts = {
             makeAlert(1, "cart", "service", T0, 0), makeAlert(2, "cart", "service", T0 + kMinute, T0 + 2 * kMinute, Engine::AlertState::Resolved),
             makeAlert(3, "node-1", "host", T0, 0), makeAlert(4, "redis-3", "cache", T0 + 3 * kMinute, 0)};
+        alerts[0].incidentId = alerts[1].incidentId = 7;
         Engine::Incident incident;
         incident.id = 7;
         incident.start = T0;
@@ -117,6 +118,11 @@ private Q_SLOTS:
         const auto collapsed = Ui::TimelineLayout::build(alerts, {}, T0 + 5 * kMinute, {"service"});
         QCOMPARE(collapsed.lanes.size(), std::size_t(5)); // cart folded into its header
         const auto filtered = Ui::TimelineLayout::build(alerts, {}, T0 + 5 * kMinute, {}, "REDIS");
+        // One incident's alerts only (the war room).
+        QVERIFY(Ui::TimelineLayout::build(alerts, {}, T0 + 5 * kMinute, {}, {}, 99).lanes.empty());
+        const auto ofSeven = Ui::TimelineLayout::build(alerts, {incident}, T0 + 5 * kMinute, {}, {}, 7);
+        QCOMPARE(ofSeven.bars.size(), std::size_t(2));
+        QCOMPARE(ofSeven.lanes.size(), std::size_t(2)); // service header + cart
         QCOMPARE(filtered.bars.size(), std::size_t(1));
     }
 

@@ -1,7 +1,6 @@
 #include "timeline_layout.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 
 namespace Nocturne::Ui {
@@ -25,18 +24,17 @@ bool contains(const std::string &haystack, const std::string &needle)
 } // namespace
 
 TimelineLayout TimelineLayout::build(const std::vector<Engine::Alert> &alerts, const std::vector<Engine::Incident> &incidents,
-                                     std::int64_t now, const std::vector<std::string> &collapsed, const std::string &filter)
+                                     std::int64_t now, const std::vector<std::string> &collapsed, const std::string &filter,
+                                     std::int64_t onlyIncident)
 {
     TimelineLayout layout;
     // group → entity → alert indexes
     std::map<std::string, std::map<std::string, std::vector<std::size_t>>> groups;
-    // "incident:N" keeps one incident's alerts (the war room); any other text matches names and entities.
-    std::int64_t incidentOnly = 0;
-    if (filter.rfind("incident:", 0) == 0)
-        incidentOnly = std::atoll(filter.c_str() + 9);
     for (std::size_t i = 0; i < alerts.size(); ++i) {
         const Engine::Alert &a = alerts[i];
-        if (incidentOnly ? a.incidentId != incidentOnly : !filter.empty() && !contains(a.name, filter) && !contains(a.entity, filter))
+        if (onlyIncident > 0 && a.incidentId != onlyIncident)
+            continue;
+        if (!filter.empty() && !contains(a.name, filter) && !contains(a.entity, filter))
             continue;
         groups[groupOf(a)][a.entity.empty() ? a.name : a.entity].push_back(i);
     }

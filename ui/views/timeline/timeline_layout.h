@@ -36,9 +36,11 @@ struct TimelineLayout {
     std::int64_t minTime = 0, maxTime = 0;
 
     // Groups lanes by `groupOf(alert)` (e.g. the entity kind label), lanes by entity; `collapsed` holds group labels
-    // whose lanes are folded into their header row. `now` closes active bars.
+    // whose lanes are folded into their header row. `now` closes active bars. `filter` matches alert names and
+    // entities; `onlyIncident` > 0 keeps only that incident's alerts (the war room).
     static TimelineLayout build(const std::vector<Engine::Alert> &alerts, const std::vector<Engine::Incident> &incidents,
-                                std::int64_t now, const std::vector<std::string> &collapsed = {}, const std::string &filter = {});
+                                std::int64_t now, const std::vector<std::string> &collapsed = {}, const std::string &filter = {},
+                                std::int64_t onlyIncident = 0);
 };
 
 } // namespace Nocturne::Ui

@@ -82,10 +82,11 @@ void TimelineView::rebuild()
     const std::int64_t now = m_now;
     const auto collapsed = m_collapsed;
     const auto filter = m_filter;
+    const std::int64_t incident = m_incident;
     m_watcher.setProperty("generation", QVariant::fromValue<qulonglong>(++m_generation));
-    m_watcher.setFuture(QtConcurrent::run([alerts, incidents, now, collapsed, filter] {
+    m_watcher.setFuture(QtConcurrent::run([alerts, incidents, now, collapsed, filter, incident] {
         return std::make_shared<const TimelineLayout>(TimelineLayout::build(*alerts, incidents ? *incidents : std::vector<Engine::Incident>{}, now,
-                                                                            collapsed, filter));
+                                                                            collapsed, filter, incident));
     }));
 }
 
@@ -113,6 +114,13 @@ void TimelineView::setLayoutData(std::shared_ptr<const TimelineLayout> layout, s
 void TimelineView::setFilter(const QString &text)
 {
     m_filter = text.toStdString();
+    m_builtVersion = UINT64_MAX;
+    rebuild();
+}
+
+void TimelineView::setIncident(qint64 incidentId)
+{
+    m_incident = incidentId;
     m_builtVersion = UINT64_MAX;
     rebuild();
 }

@@ -27,6 +27,7 @@ public:
 
     void setLayoutData(std::shared_ptr<const TimelineLayout> layout, std::int64_t now); // direct (tests, benchmarks)
     void setFilter(const QString &text);
+    void setIncident(qint64 incidentId); // only this incident's alerts (0: all)
     void toggleGroup(const QString &group);
     const TimeAxis &axis() const { return m_axis; }
     TimeAxis &axis() { return m_axis; }
@@ -70,6 +71,7 @@ private:
     QFutureWatcher<std::shared_ptr<const TimelineLayout>> m_watcher;
     std::vector<std::string> m_collapsed;
     std::string m_filter;
+    std::int64_t m_incident = 0;
     std::int64_t m_now = 0;
     bool m_follow = true;
     int m_gutter = kGutter;

@@ -254,7 +254,7 @@ void WarRoomView::showIncident(qint64 incidentId)
     m_incident = incidentId;
     m_causes.clear();
     m_selectedCause = -1;
-    m_timeline->setFilter(QStringLiteral("incident:%1").arg(incidentId));
+    m_timeline->setIncident(incidentId);
     renderHeader();
     renderNotes();
     rerank();
