@@ -606,9 +606,10 @@ Status Engine::recordCauseVerdict(std::int64_t incidentId, const std::string &en
             setFeedState("storage:events", FeedState::Degraded, saved.error().toString());
     IncidentNote n{incidentId, m_wallClock.now(), who, confirmed ? "confirm" : "reject",
                    (confirmed ? "confirmed " : "rejected ") + faultClass + " on " + entity + (note.empty() ? "" : ": " + note)};
+    if (m_eventStore) // on the writer thread, before taking the lock (it waits for the commit)
+        if (auto saved = m_eventStore->appendIncidentNote(n); !saved)
+            setFeedState("storage:events", FeedState::Degraded, saved.error().toString());
     std::lock_guard lock(m_rcaMutex);
-    if (m_eventStore)
-        (void)m_eventStore->appendIncidentNote(n);
     m_incidentNotes[incidentId].push_back(std::move(n));
     return {};
 }
