@@ -20,5 +20,7 @@ int runMockKafka(const QStringList &args);
 int runStorm(const QStringList &args);
 int runProfile(const QStringList &args);
 int runRcaBench(const QStringList &args);
+int runFabric(const QStringList &args);
+int runFabricBench(const QStringList &args);
 
 } // namespace Nocturne::App

@@ -21,6 +21,8 @@ void printUsage(FILE *out)
                "  storm     replay the fault library as an alert storm, group into incidents, score it\n"
                "  profile   import a profile: summary, hot spots, rules, top movers against a baseline\n"
                "  rca-bench rank root causes on a public RCA dataset (writes case_id,ranking,runtime_s)\n"
+               "  fabric    import an ibnetdiscover / iblinkinfo / YAML fabric; print its shape and host-to-host paths\n"
+               "  fabric-bench  replay the gpu-cluster faults through the fabric monitor (detect, localise, predict)\n"
                "  serve     run the configured feeds (Kafka, Prometheus, Alertmanager, logs) headless\n"
                "  mock-kafka  start librdkafka's mock Kafka cluster and publish a scenario to it as OTLP\n"
                "  version   print the version\n"
@@ -52,6 +54,8 @@ int main(int argc, char **argv)
         {QStringLiteral("storm"), runStorm},
         {QStringLiteral("profile"), runProfile},
         {QStringLiteral("rca-bench"), runRcaBench},
+        {QStringLiteral("fabric"), runFabric},
+        {QStringLiteral("fabric-bench"), runFabricBench},
         {QStringLiteral("mock-kafka"), runMockKafka},
     };
     auto it = commands.find(args.front());

@@ -29,6 +29,14 @@ void addPortWithTransceiver(Estate &estate, const std::string &device, const std
     std::snprintf(sn, sizeof sn, "MT22%06d", 100000 + serial);
     xcvr.labels["serial"] = sn;
     xcvr.params["age_days"] = 120 + (serial * 37) % 700;
+    // DOM alarm thresholds of this 200G HDR optic (what `ethtool -m` / STATE_DB report for it): the RX low alarm sits
+    // about 5 dB under the nominal receive power, the warning 3 dB under.
+    xcvr.params["rx_power_low_alarm_dbm"] = -7.0;
+    xcvr.params["rx_power_low_warning_dbm"] = -5.0;
+    xcvr.params["tx_power_low_alarm_dbm"] = -6.0;
+    xcvr.params["tx_power_low_warning_dbm"] = -4.0;
+    xcvr.params["temp_high_alarm_c"] = 75;
+    xcvr.params["temp_high_warning_c"] = 70;
     estate.add(std::move(xcvr));
     estate.edges.push_back(Edge{port + "/xcvr", port, EdgeKind::RunsOn, 1.0});
 }
