@@ -134,9 +134,9 @@ Result<TransceiverDom> parseEthtoolModule(std::string_view text, std::string_vie
                 if (alarm)
                     (high ? th.vccHighAlarm : th.vccLowAlarm) = leadingNumber(value);
             }
-        } else if ((label.find(" alarm") != std::string_view::npos || label.find(" warning") != std::string_view::npos)
-                   && value == "On") {
-            dom.raisedFlags.emplace_back(label);
+        } else if (label.find(" alarm") != std::string_view::npos || label.find(" warning") != std::string_view::npos) {
+            if (value == "On")
+                dom.raisedFlags.emplace_back(label);
         } else if (starts("Laser bias current") || starts("Laser tx bias current")) {
             lane(ch).biasMa = leadingNumber(value);
         } else if (starts("Laser output power") || starts("Transmit avg optical power")) {
