@@ -118,6 +118,58 @@ Status Engine::persistAlerts()
     return saved;
 }
 
+void Engine::loadFabric(Fabric fabric)
+{
+    std::lock_guard lock(m_fabricMutex);
+    m_fabric = std::make_shared<const Fabric>(std::move(fabric));
+    m_fabricMonitor = std::make_unique<FabricMonitor>(m_fabric);
+    m_fabricHandles.clear();
+    m_fabricHealth = std::make_shared<const FabricHealthSnapshot>(m_fabricMonitor->snapshot());
+}
+
+std::shared_ptr<const Fabric> Engine::fabric() const
+{
+    std::lock_guard lock(m_fabricMutex);
+    return m_fabric;
+}
+
+std::shared_ptr<const FabricHealthSnapshot> Engine::fabricHealth() const
+{
+    std::lock_guard lock(m_fabricMutex);
+    return m_fabricHealth;
+}
+
+void Engine::feedFabric(std::span<const SampleRef> samples)
+{
+    std::lock_guard lock(m_fabricMutex);
+    if (!m_fabricMonitor)
+        return;
+    for (const SampleRef &s : samples) {
+        const std::size_t id = std::size_t(s.series.value);
+        if (id >= m_fabricHandles.size())
+            m_fabricHandles.resize(id + 1, -2);
+        int &handle = m_fabricHandles[id];
+        if (handle == -2) {
+            handle = -1;
+            if (auto key = m_store.key(s.series)) {
+                std::string entity(key->label("entity"));
+                if (entity.empty() && !key->label("gpu").empty()) { // dcgm-exporter
+                    std::string_view host = key->label("Hostname");
+                    if (host.empty())
+                        host = key->label("hostname");
+                    if (host.empty())
+                        host = key->label("instance").substr(0, key->label("instance").find(':'));
+                    entity = std::string(host) + "/gpu" + std::string(key->label("gpu"));
+                }
+                if (!entity.empty())
+                    handle = m_fabricMonitor->resolve(entity, key->name);
+            }
+        }
+        if (handle >= 0)
+            m_fabricMonitor->observe(handle, s.ts, s.value);
+    }
+}
+
 Status Engine::loadScenario(Scenario scenario)
 {
     if (m_replayer)
@@ -125,6 +177,9 @@ Status Engine::loadScenario(Scenario scenario)
     m_scenario = std::make_unique<Scenario>(std::move(scenario));
     m_clock.set(m_scenario->start);
     m_health = std::make_unique<HealthEvaluator>(m_scenario->estate, m_store);
+    if (std::any_of(m_scenario->estate.entities.begin(), m_scenario->estate.entities.end(),
+                    [](const Entity &e) { return e.kind == EntityKind::Switch; }))
+        loadFabric(Fabric::fromEstate(m_scenario->estate));
     {
         std::lock_guard lock(m_graphMutex);
         m_estateGraph.mergeEstate(m_scenario->estate, m_scenario->start);
@@ -201,6 +256,7 @@ Engine::FeedCounters &Engine::feed(const std::string &name)
 std::size_t Engine::storeAndDetect(std::span<const SampleRef> samples)
 {
     const std::size_t stored = m_store.appendBatch(samples);
+    feedFabric(samples);
     if (m_detection && !samples.empty()) {
         const auto started = std::chrono::steady_clock::now();
         m_detection->process(samples);
@@ -720,6 +776,16 @@ std::pair<std::string, double> Engine::templateAssociation(std::uint32_t templat
 
 void Engine::advanceTo(Timestamp now)
 {
+    {
+        std::lock_guard lock(m_fabricMutex);
+        if (m_fabricMonitor) {
+            m_fabricMonitor->evaluate(now);
+            if (now - m_fabricHealthAt >= kSecond) {
+                m_fabricHealth = std::make_shared<const FabricHealthSnapshot>(m_fabricMonitor->snapshot());
+                m_fabricHealthAt = now;
+            }
+        }
+    }
     // Calls seen in traces join the estate's graph once a minute; edges not seen for an hour expire.
     {
         std::lock_guard lock(m_graphMutex);

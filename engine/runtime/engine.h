@@ -27,6 +27,7 @@
 #include "runtime/detection_service.h"
 #include "runtime/engine_snapshot.h"
 #include "scenario/scenario.h"
+#include "fabric/fabric_health.h"
 
 namespace Nocturne::Engine {
 
@@ -62,6 +63,13 @@ public:
     // Attaches a scenario (the engine keeps its own copy) and prepares its series; call before start().
     Status loadScenario(Scenario scenario);
     const Scenario *scenario() const { return m_scenario.get(); }
+
+    // The GPU fabric (from a gpu-cluster scenario's estate, or imported with loadFabric) and its live health: every
+    // stored sample that names a fabric element (entity label, or dcgm-exporter's gpu + Hostname) feeds the
+    // FabricMonitor; the health snapshot is rebuilt at most once a second. Null when there is no fabric.
+    void loadFabric(Fabric fabric);
+    std::shared_ptr<const Fabric> fabric() const;
+    std::shared_ptr<const FabricHealthSnapshot> fabricHealth() const;
 
     struct ReplayOptions {
         double speed = 1.0;        // simulated seconds per wall second; 0 = as fast as possible
@@ -195,6 +203,7 @@ private:
     FeedCounters &feed(const std::string &name); // caller holds m_feedsMutex
     // Store and run the detectors; returns how many samples the store took (no feed accounting).
     std::size_t storeAndDetect(std::span<const SampleRef> samples);
+    void feedFabric(std::span<const SampleRef> samples);
     void publisherLoop(std::stop_token stop);
 
     Options m_options;
@@ -216,6 +225,12 @@ private:
     std::map<std::pair<std::string, std::string>, std::pair<SeriesId, SeriesId>> m_traceSeries; // guarded by m_traceMutex
     mutable std::mutex m_graphMutex;
     Topology m_estateGraph;                 // guarded by m_graphMutex
+    mutable std::mutex m_fabricMutex;
+    std::shared_ptr<const Fabric> m_fabric;                  // guarded by m_fabricMutex
+    std::unique_ptr<FabricMonitor> m_fabricMonitor;          // guarded by m_fabricMutex
+    std::vector<int> m_fabricHandles;                        // by series id; -2: not resolved yet
+    std::shared_ptr<const FabricHealthSnapshot> m_fabricHealth; // guarded by m_fabricMutex
+    Timestamp m_fabricHealthAt = 0;
     std::vector<SpanRecord> m_graphSpans;   // spans since the last merge into the graph; guarded by m_graphMutex
     Timestamp m_graphMergedAt = 0;          // guarded by m_graphMutex
     mutable std::mutex m_rcaMutex;

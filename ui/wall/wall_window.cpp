@@ -14,6 +14,8 @@
 #include "shell/snapshot_hub.h"
 #include "theme/theme.h"
 #include "views/timeline/timeline_view.h"
+#include "views/fabric/fabric_map_view.h"
+#include "runtime/engine.h"
 
 namespace Nocturne::Ui {
 
@@ -58,6 +60,12 @@ WallWindow::WallWindow(SnapshotHub &hub, int pageSeconds, QWidget *parent)
     }
     m_timeline->setDefaultSpan(6 * 3600'000'000'000LL);
     m_pages->addWidget(m_timeline);
+    if (hub.engine().fabric()) {
+        // GPU clusters get a fabric page: the whole map with a one-line state banner readable across the room.
+        auto *fabric = new FabricMapView(&hub, this);
+        fabric->setWallMode(true);
+        m_pages->addWidget(fabric);
+    }
     layout->addWidget(m_pages, 1);
     m_rotate->setInterval(std::max(5, pageSeconds) * 1000);
     connect(m_rotate, &QTimer::timeout, this, [this] { showPage((currentPage() + 1) % pageCount()); });

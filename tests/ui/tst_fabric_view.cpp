@@ -1,0 +1,155 @@
+// GPU fabric map: the engine builds the fabric from the gpu-cluster scenario and feeds the monitor from stored samples
+// (scenario entity labels and dcgm-exporter labels); the view shows its health, traces paths by clicks, finds
+// elements, changes heat maps and has a wall page. NOCTURNE_SCREENSHOT_DIR saves the frames.
+#include <QApplication>
+#include <QDir>
+#include <QTest>
+
+#include <set>
+
+#include "runtime/engine.h"
+#include "scenario/scenario_library.h"
+#include "shell/snapshot_hub.h"
+#include "theme/theme.h"
+#include "views/fabric/fabric_map_view.h"
+
+using namespace Nocturne;
+using namespace Nocturne::Engine;
+
+namespace {
+void save(QWidget &w, const char *name)
+{
+    const QString dir = qEnvironmentVariable("NOCTURNE_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        w.grab().save(QDir(dir).filePath(QString::fromLatin1(name)));
+}
+
+// Ten minutes of a calm cluster, then an XID 79, a hot GPU, and an optic whose RX power falls 4 dB an hour.
+void feed(Engine::Engine &engine)
+{
+    SeriesStore &store = engine.store();
+    auto id = [&](const char *metric, const std::string &entity) { return store.intern(SeriesKey::make(metric, {{"entity", entity}})); };
+    const SeriesId xid = id("DCGM_FI_DEV_XID_ERRORS", "gpu-node21/gpu5");
+    const SeriesId rx = id("transceiver_rx_power_dbm", "leaf-03/p17/xcvr");
+    const SeriesId farTx = id("transceiver_tx_power_dbm", "gpu-node16/mlx5_3/p1/xcvr");
+    // dcgm-exporter's own labels: gpu + Hostname, no entity.
+    const SeriesId hot = store.intern(SeriesKey::make("DCGM_FI_DEV_GPU_TEMP", {{"gpu", "2"}, {"Hostname", "gpu-node07"}, {"UUID", "GPU-x"}}));
+    std::vector<SeriesId> utils;
+    for (int s = 0; s < 32; ++s)
+        for (int g = 0; g < 8; ++g) {
+            char e[32];
+            std::snprintf(e, sizeof e, "gpu-node%02d/gpu%d", s, g);
+            utils.push_back(id("DCGM_FI_DEV_GPU_UTIL", e));
+        }
+    const Timestamp start = engine.scenario()->start;
+    for (int step = 0; step < 40 * 12; ++step) {
+        const Timestamp t = start + step * 5 * kSecond;
+        const bool fault = step >= 10 * 12;
+        const double minutes = fault ? (step - 120) / 12.0 : 0;
+        std::vector<SampleRef> batch{{xid, t, fault ? 79.0 : 0.0}, {rx, t, -1.8 - minutes * 4.0 / 60 + 0.01 * ((step * 7) % 5 - 2)},
+                                     {farTx, t, -0.9 + 0.01 * ((step * 3) % 5 - 2)}, {hot, t, fault ? 91.0 : 62.0}};
+        for (std::size_t u = 0; u < utils.size(); ++u)
+            batch.push_back({utils[u], t, u == 21 * 8 + 5 && fault ? 0.0 : 90.0 + double((u * 13 + std::size_t(step)) % 9)});
+        engine.ingestSamples(batch, "test");
+        engine.advanceTo(t);
+    }
+}
+} // namespace
+
+class TestFabricView : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { Ui::Theme::apply(Ui::Theme::Kind::Dark); }
+
+    void engineFeedsTheMonitor()
+    {
+        Engine::Engine::Options options;
+        options.detection = false;
+        Engine::Engine engine(options);
+        auto scenario = loadScenario("gpu-cluster");
+        QVERIFY(scenario.has_value());
+        QVERIFY(engine.loadScenario(std::move(*scenario)));
+        QVERIFY(engine.fabric());
+        QCOMPARE(engine.fabric()->gpus.size(), std::size_t(256));
+        feed(engine);
+        const auto health = engine.fabricHealth();
+        QVERIFY(health);
+        std::set<std::string> found;
+        for (const FabricFinding &f : health->findings)
+            found.insert(f.element + " " + findingKindName(f.kind));
+        QVERIFY(found.count("gpu-node21/gpu5 gpu_xid"));
+        QVERIFY(found.count("gpu-node07/gpu2 gpu_thermal")); // from dcgm-exporter labels
+        QVERIFY(found.count("leaf-03/p17/xcvr transceiver_predicted_failure"));
+        QCOMPARE(health->suspects.front(), std::string("gpu-node21/gpu5"));
+        QCOMPARE(health->proposals.front().action, std::string("drain_node"));
+    }
+
+    void mapPathSearchAndModes()
+    {
+        Engine::Engine::Options options;
+        options.detection = false;
+        Engine::Engine engine(options);
+        QVERIFY(engine.loadScenario(*loadScenario("gpu-cluster")));
+        feed(engine);
+        Ui::SnapshotHub hub(engine);
+        Ui::FabricMapView view(&hub);
+        view.resize(1600, 900);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.refresh();
+        Ui::FabricMapCanvas *canvas = view.canvas();
+        const auto &layout = canvas->mapLayout();
+        QCOMPARE(layout.serverRect.size(), std::size_t(32));
+        QCOMPARE(layout.gpuRect.size(), std::size_t(256));
+        for (const QRectF &r : layout.serverRect)
+            QVERIFY(layout.bounds.contains(r));
+        save(view, "fabric-map.png");
+
+        // Two clicks: the path between the two servers, one per rail, hop by hop.
+        auto click = [&](int server) {
+            const QPointF scenePoint = layout.serverRect[std::size_t(server)].center();
+            const QPoint widgetPoint = (scenePoint * canvas->scale() + canvas->offset()).toPoint();
+            QCOMPARE(canvas->serverAt(widgetPoint), server);
+            QTest::mouseClick(canvas, Qt::LeftButton, {}, widgetPoint);
+        };
+        const auto &fabric = *engine.fabric();
+        click(fabric.findServer("gpu-node16"));
+        click(fabric.findServer("gpu-node21"));
+        const QString report = view.pathReport();
+        QVERIFY2(report.contains(QStringLiteral("Path gpu-node16 → gpu-node21")), qPrintable(report));
+        QVERIFY(report.contains(QStringLiteral("Rail 3")));
+        QVERIFY(report.contains(QStringLiteral("leaf-03/p17")));             // the hop with the failing optic …
+        QVERIFY(report.contains(QStringLiteral("forecast to cross")));        // … and its health
+        QVERIFY(report.contains(QStringLiteral("XID 79")));                   // gpu5 of the far end on rail 5
+        save(view, "fabric-path.png");
+
+        QVERIFY(view.search(QStringLiteral("leaf-03/p17/xcvr")));
+        QVERIFY(canvas->scale() >= 2.0);
+        QVERIFY(!view.search(QStringLiteral("no-such-thing")));
+        save(view, "fabric-search.png");
+
+        view.setPathEndpoints({}, {});
+        canvas->fit();
+        canvas->setHeatMode(Ui::FabricMapCanvas::HeatMode::Temperature);
+        canvas->setRail(3);
+        save(view, "fabric-heat-temperature.png");
+        QVERIFY(!view.setPathEndpoints(QStringLiteral("gpu-node00"), QStringLiteral("nowhere")));
+
+        // Wall page: no toolbar or side panel, the state banner on the map.
+        Ui::FabricMapView wall(&hub);
+        wall.setWallMode(true);
+        wall.resize(1920, 1080);
+        wall.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&wall));
+        wall.refresh();
+        const QImage frame = wall.grab().toImage();
+        // The banner is painted in the top tenth: a dark red band when something is wrong.
+        const QColor banner = frame.pixelColor(frame.width() - 20, 10);
+        QVERIFY2(banner.red() > banner.green() * 2, qPrintable(banner.name()));
+        save(wall, "fabric-wall.png");
+    }
+};
+
+QTEST_MAIN(TestFabricView)
+#include "tst_fabric_view.moc"
