@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "fabric/fabric.h"
 #include "fabric/fabric_health.h"
+#include "fabric/fabric_telemetry.h"
 #include "scenario/scenario_library.h"
 #include "scenario/signal_generator.h"
 
@@ -19,31 +20,6 @@ namespace Nocturne::App {
 
 using namespace Nocturne::Engine;
 
-namespace {
-Result<Fabric> importFile(const QString &path, QString format)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return makeError(ErrorCode::IoError, "cannot open: " + f.errorString().toStdString(), path.toStdString());
-    const QByteArray bytes = f.readAll();
-    const std::string_view text(bytes.constData(), std::size_t(bytes.size()));
-    if (format.isEmpty() || format == QLatin1String("auto")) {
-        if (path.endsWith(QLatin1String(".yaml")) || path.endsWith(QLatin1String(".yml")))
-            format = QStringLiteral("yaml");
-        else if (bytes.contains("Switch:") || bytes.startsWith("CA:"))
-            format = QStringLiteral("iblinkinfo");
-        else
-            format = QStringLiteral("ibnetdiscover");
-    }
-    if (format == QLatin1String("ibnetdiscover"))
-        return importIbnetdiscover(text, path.toStdString());
-    if (format == QLatin1String("iblinkinfo"))
-        return importIblinkinfo(text, path.toStdString());
-    if (format == QLatin1String("yaml"))
-        return importFabricYaml(text, path.toStdString());
-    return makeError(ErrorCode::InvalidArgument, "unknown format '" + format.toStdString() + "' (ibnetdiscover, iblinkinfo, yaml)");
-}
-} // namespace
 
 int runFabric(const QStringList &args)
 {
@@ -54,6 +30,8 @@ int runFabric(const QStringList &args)
     parser.addOption({QStringLiteral("format"), QStringLiteral("ibnetdiscover, iblinkinfo, yaml or auto"), QStringLiteral("format"), QStringLiteral("auto")});
     parser.addOption({QStringLiteral("path"), QStringLiteral("Two endpoints, comma-separated (host, GPU or HCA ids)"), QStringLiteral("a,b")});
     parser.addOption({QStringLiteral("jobs"), QStringLiteral("YAML map job → [hosts]"), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("errors"), QStringLiteral("ibqueryerrors output: ports over rdma-core's thresholds, on this fabric"), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("optics"), QStringLiteral("`ethtool -m` text or SONiC TRANSCEIVER tables (JSON): sub-health score per module"), QStringLiteral("file")});
     int exitCode = 0;
     if (!parseArguments(parser, args, "fabric", exitCode))
         return exitCode;
@@ -61,7 +39,7 @@ int runFabric(const QStringList &args)
         std::fprintf(stderr, "fabric: exactly one topology file expected\n");
         return 2;
     }
-    auto fabric = importFile(parser.positionalArguments().front(), parser.value(QStringLiteral("format")));
+    auto fabric = importFabricFile(parser.positionalArguments().front().toStdString(), parser.value(QStringLiteral("format")).toStdString());
     if (!fabric) {
         std::fprintf(stderr, "fabric: %s\n", fabric.error().toString().c_str());
         return 1;
@@ -86,6 +64,81 @@ int runFabric(const QStringList &args)
     std::printf("nodes=%zu switches=%zu leaves=%zu spines=%zu hcas=%zu servers=%zu gpus=%zu ports=%zu cabled_ports=%zu links=%zu jobs=%zu\n",
                 fabric->nodes.size(), fabric->switchCount(), leaves, spines, fabric->hcaCount(), fabric->servers.size(),
                 fabric->gpus.size(), fabric->ports.size(), cabled, fabric->links.size(), fabric->jobs.size());
+    auto readAll = [](const QString &path, std::string &out) {
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "fabric: cannot open %s\n", qPrintable(path));
+            return false;
+        }
+        const QByteArray b = f.readAll();
+        out.assign(b.constData(), std::size_t(b.size()));
+        return true;
+    };
+    if (parser.isSet(QStringLiteral("errors"))) {
+        std::string text;
+        if (!readAll(parser.value(QStringLiteral("errors")), text))
+            return 1;
+        auto reports = parseIbqueryerrors(text, parser.value(QStringLiteral("errors")).toStdString());
+        if (!reports) {
+            std::fprintf(stderr, "fabric: %s\n", reports.error().toString().c_str());
+            return 1;
+        }
+        std::printf("port\tcounter\tvalue\tthreshold\tfar_end\n");
+        for (const PortErrorReport &r : *reports) {
+            if (r.port < 0)
+                continue; // the ALL aggregate repeats the ports
+            const Fabric::Lookup node = fabric->lookup("0x" + QString::number(qulonglong(r.guid), 16).toStdString());
+            std::string portId = "guid 0x" + QString::number(qulonglong(r.guid), 16).toStdString() + " port " + std::to_string(r.port);
+            std::string farEnd = "-";
+            if (node.kind == Fabric::Lookup::Kind::Node) {
+                const int p = fabric->findPort(fabric->nodes[std::size_t(node.index)].id + (fabric->nodes[std::size_t(node.index)].kind == FabricNodeKind::Switch
+                                                                                              ? QString::asprintf("/p%02d", r.port).toStdString()
+                                                                                              : "/p" + std::to_string(r.port)));
+                if (p >= 0) {
+                    portId = fabric->ports[std::size_t(p)].id;
+                    if (fabric->ports[std::size_t(p)].peer >= 0)
+                        farEnd = fabric->ports[std::size_t(fabric->ports[std::size_t(p)].peer)].id;
+                }
+            }
+            for (const auto &[counter, value] : r.counters)
+                if (value >= ibErrorThreshold(counter) && counter.find("Data") == std::string::npos && counter.find("Pkts") == std::string::npos)
+                    std::printf("%s\t%s\t%llu\t%llu\t%s\n", portId.c_str(), counter.c_str(), static_cast<unsigned long long>(value),
+                                static_cast<unsigned long long>(ibErrorThreshold(counter)), farEnd.c_str());
+        }
+    }
+    if (parser.isSet(QStringLiteral("optics"))) {
+        const QString path = parser.value(QStringLiteral("optics"));
+        std::string text;
+        if (!readAll(path, text))
+            return 1;
+        std::map<std::string, TransceiverDom> modules;
+        if (text.find_first_not_of(" \t\r\n") != std::string::npos && text[text.find_first_not_of(" \t\r\n")] == '{') {
+            auto sonic = parseSonicTransceiverTables(text, path.toStdString());
+            if (!sonic) {
+                std::fprintf(stderr, "fabric: %s\n", sonic.error().toString().c_str());
+                return 1;
+            }
+            modules = std::move(*sonic);
+        } else {
+            auto dom = parseEthtoolModule(text, path.toStdString());
+            if (!dom) {
+                std::fprintf(stderr, "fabric: %s\n", dom.error().toString().c_str());
+                return 1;
+            }
+            modules[dom->serial.empty() ? "module" : dom->serial] = std::move(*dom);
+        }
+        std::printf("module\tvendor\tpart\tscore\tworst_rx_margin_db\treasons\n");
+        for (const auto &[name, dom] : modules) {
+            if (dom.lanes.empty() && std::isnan(dom.temperatureC))
+                continue; // inventory only, no readings
+            const TransceiverAssessment a = assessTransceiver(dom, nullptr);
+            std::string reasons;
+            for (const std::string &r : a.reasons)
+                reasons += (reasons.empty() ? "" : "; ") + r;
+            std::printf("%s\t%s\t%s\t%.0f\t%.1f\t%s\n", name.c_str(), dom.vendor.empty() ? "-" : dom.vendor.c_str(),
+                        dom.part.empty() ? "-" : dom.part.c_str(), a.score, a.worstRxMarginDb, reasons.empty() ? "-" : reasons.c_str());
+        }
+    }
     if (parser.isSet(QStringLiteral("path"))) {
         const QStringList ends = parser.value(QStringLiteral("path")).split(QLatin1Char(','));
         if (ends.size() != 2) {

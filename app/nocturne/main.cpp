@@ -87,7 +87,11 @@ int main(int argc, char **argv)
     parser.addOption({QStringLiteral("profile"), QStringLiteral("Open a profile file in the Profiles view (repeatable; with two, the "
                                                                 "last is compared with the first)."),
                       QStringLiteral("file")});
-    parser.addOption({QStringLiteral("view"), QStringLiteral("Bring this view's dock to the front (overview, metrics, logs, feeds, alerts, timeline, profiles, topology, warroom)."),
+    parser.addOption({QStringLiteral("fabric"), QStringLiteral("GPU fabric topology: ibnetdiscover or iblinkinfo output, or a YAML fabric "
+                                                               "(docs/fabric.md); replaces the scenario's fabric in the GPU fabric view."),
+                      QStringLiteral("file")});
+    parser.addOption({QStringLiteral("jobs"), QStringLiteral("Jobs on the fabric: YAML map job → [hosts] (with --fabric)."), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("view"), QStringLiteral("Bring this view's dock to the front (overview, metrics, logs, feeds, alerts, timeline, profiles, topology, warroom, fabric)."),
                       QStringLiteral("id")});
     parser.addOption({QStringLiteral("size"), QStringLiteral("Window size for --screenshot, WxH."), QStringLiteral("WxH"),
                       QStringLiteral("1600x1000")});
@@ -160,6 +164,19 @@ int main(int argc, char **argv)
             return fail(path + QStringLiteral(": cannot open"));
         if (auto s = engine.mergeTopologyYaml(file.readAll().toStdString(), path.toStdString()); !s)
             return fail(QString::fromStdString(s.error().context + ": " + s.error().message));
+    }
+    if (parser.isSet(QStringLiteral("fabric"))) {
+        auto fabric = Engine::importFabricFile(parser.value(QStringLiteral("fabric")).toStdString());
+        if (!fabric)
+            return fail(QString::fromStdString(fabric.error().toString()));
+        if (parser.isSet(QStringLiteral("jobs"))) {
+            QFile file(parser.value(QStringLiteral("jobs")));
+            if (!file.open(QIODevice::ReadOnly))
+                return fail(file.fileName() + QStringLiteral(": cannot open"));
+            if (auto s = Engine::applyJobsYaml(*fabric, file.readAll().toStdString(), file.fileName().toStdString()); !s)
+                return fail(QString::fromStdString(s.error().toString()));
+        }
+        engine.loadFabric(std::move(*fabric));
     }
     Engine::FeedManager feeds(engine);
     if (config) {

@@ -171,6 +171,14 @@ void Fabric::finalize(int gpusPerServer)
                 n.rail = trailingNumber(n.id.substr(slash + 1), -1);
             servers[std::size_t(it->second)].hcas.push_back(int(i));
         }
+        // Servers in name order (discovery order is arbitrary), so maps and listings read gpu-node000, 001, …
+        std::sort(servers.begin(), servers.end(), [](const FabricServer &a, const FabricServer &b) { return a.name < b.name; });
+        m_serverIndex.clear();
+        for (std::size_t i = 0; i < servers.size(); ++i) {
+            m_serverIndex.emplace(servers[i].name, int(i));
+            for (int h : servers[i].hcas)
+                nodes[std::size_t(h)].server = int(i);
+        }
         for (FabricServer &s : servers) {
             std::sort(s.hcas.begin(), s.hcas.end(), [&](int x, int y) { return nodes[std::size_t(x)].rail < nodes[std::size_t(y)].rail; });
             for (std::size_t r = 0; r < s.hcas.size(); ++r)

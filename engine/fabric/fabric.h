@@ -177,6 +177,8 @@ Result<Fabric> importIblinkinfo(std::string_view text, std::string_view source);
 //   gpu_affinity: {gpu0: eth0, …}   (optional, applies to every server)
 //   jobs: [{name: llm, servers: [gpu-node00, …]}]
 Result<Fabric> importFabricYaml(std::string_view text, std::string_view source);
+// Reads a topology file: `format` ibnetdiscover, iblinkinfo, yaml or auto (by extension and content).
+Result<Fabric> importFabricFile(const std::string &path, std::string format = "auto");
 // Jobs from config ("name: [host, …]" YAML map) applied to a fabric; unknown hosts are errors.
 Status applyJobsYaml(Fabric &fabric, std::string_view text, std::string_view source);
 

@@ -2,6 +2,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <set>
 
@@ -583,6 +585,27 @@ Status applyJobsYaml(Fabric &fabric, std::string_view text, std::string_view sou
         return makeError(ErrorCode::ParseError, e.msg,
                          where(source, std::size_t(e.mark.line + 1), std::size_t(e.mark.column + 1)));
     }
+}
+
+Result<Fabric> importFabricFile(const std::string &path, std::string format)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return makeError(ErrorCode::IoError, "cannot open the topology file", path);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    if (format.empty() || format == "auto") {
+        const bool yaml = path.size() > 5 && (path.rfind(".yaml") == path.size() - 5 || path.rfind(".yml") == path.size() - 4);
+        format = yaml ? "yaml" : (text.find("Switch:") != std::string::npos || text.rfind("CA:", 0) == 0) ? "iblinkinfo" : "ibnetdiscover";
+    }
+    if (format == "ibnetdiscover")
+        return importIbnetdiscover(text, path);
+    if (format == "iblinkinfo")
+        return importIblinkinfo(text, path);
+    if (format == "yaml")
+        return importFabricYaml(text, path);
+    return makeError(ErrorCode::InvalidArgument, "unknown topology format '" + format + "' (ibnetdiscover, iblinkinfo, yaml)", path);
 }
 
 } // namespace Nocturne::Engine

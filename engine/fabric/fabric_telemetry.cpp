@@ -364,4 +364,118 @@ std::uint64_t ibCounterSaturation(std::string_view field)
     return 0;
 }
 
+std::vector<FabricObservation> FabricCounterRates::update(const std::string &port, Timestamp ts,
+                                                          const std::map<std::string, std::uint64_t> &counters,
+                                                          bool extended, double linkGbps)
+{
+    std::vector<FabricObservation> out;
+    auto rate = [&](const std::string &field) -> std::optional<double> {
+        auto it = counters.find(field);
+        if (it == counters.end())
+            return std::nullopt;
+        auto [slot, inserted] = m_rates.try_emplace({port, field}, CounterRate(extended ? 0 : ibCounterSaturation(field)));
+        return slot->second.update(ts, it->second);
+    };
+    auto first = [&](std::initializer_list<const char *> names) -> std::optional<double> {
+        for (const char *n : names)
+            if (counters.count(n))
+                return rate(n);
+        return std::nullopt;
+    };
+    if (auto r = first({"SymbolErrorCounter", "symbol_error"}))
+        out.push_back({port, "ib_port_symbol_errors_per_second", *r});
+    if (auto r = first({"PortRcvErrors", "port_rcv_errors"}))
+        out.push_back({port, "ib_port_rcv_errors_per_second", *r});
+    if (auto r = first({"PortXmitWait", "port_xmit_wait"}))
+        out.push_back({port, "ib_port_xmit_wait_per_second", *r});
+    for (const char *n : {"LinkDownedCounter", "link_downed"})
+        if (auto it = counters.find(n); it != counters.end()) {
+            out.push_back({port, "ib_port_link_downed_total", double(it->second)});
+            break;
+        }
+    if (auto r = first({"PortXmitData", "port_xmit_data"})) {
+        const double bytes = *r * 4; // counted in 4-byte words
+        out.push_back({port, "ib_port_xmit_data_bytes_per_second", bytes});
+        if (linkGbps > 0)
+            out.push_back({port, "ib_port_utilization_ratio", std::min(1.0, bytes * 8 / (linkGbps * 1e9))});
+    }
+    double pause = 0;
+    bool anyPause = false;
+    for (const auto &[name, value] : counters) {
+        const bool pfc = (name.rfind("rx_prio", 0) == 0 || name.rfind("tx_prio", 0) == 0) && name.size() > 6
+                         && name.compare(name.size() - 6, 6, "_pause") == 0;
+        if (!pfc)
+            continue;
+        (void)value;
+        if (auto r = rate(name)) {
+            pause += *r;
+            anyPause = true;
+        }
+    }
+    if (anyPause)
+        out.push_back({port, "roce_pfc_pause_frames_per_second", pause});
+    return out;
+}
+
+std::size_t FabricCounterRates::resets() const
+{
+    std::size_t n = 0;
+    for (const auto &[key, r] : m_rates)
+        n += r.resets();
+    return n;
+}
+
+std::vector<FabricObservation> domObservations(const std::string &element, const TransceiverDom &dom)
+{
+    std::vector<FabricObservation> out;
+    double rx = std::numeric_limits<double>::infinity(), tx = rx, bias = -rx;
+    for (const TransceiverDom::Lane &lane : dom.lanes) {
+        if (!std::isnan(lane.rxPowerDbm))
+            rx = std::min(rx, lane.rxPowerDbm);
+        if (!std::isnan(lane.txPowerDbm))
+            tx = std::min(tx, lane.txPowerDbm);
+        if (!std::isnan(lane.biasMa))
+            bias = std::max(bias, lane.biasMa);
+    }
+    // A dark lane (-inf dBm) is reported as -40 dBm: far below any alarm, still a number for the store.
+    if (rx != std::numeric_limits<double>::infinity())
+        out.push_back({element, "transceiver_rx_power_dbm", std::max(rx, -40.0)});
+    if (tx != std::numeric_limits<double>::infinity())
+        out.push_back({element, "transceiver_tx_power_dbm", std::max(tx, -40.0)});
+    if (bias != -std::numeric_limits<double>::infinity())
+        out.push_back({element, "transceiver_bias_current_ma", bias});
+    if (!std::isnan(dom.temperatureC))
+        out.push_back({element, "transceiver_temperature_celsius", dom.temperatureC});
+    if (!std::isnan(dom.voltageV))
+        out.push_back({element, "transceiver_voltage_volts", dom.voltageV});
+    return out;
+}
+
+std::uint64_t ibErrorThreshold(std::string_view field)
+{
+    if (field == "SymbolErrorCounter" || field == "LinkErrorRecoveryCounter" || field == "LinkDownedCounter"
+        || field == "PortRcvErrors" || field == "LocalLinkIntegrityErrors" || field == "ExcessiveBufferOverrunErrors")
+        return 10;
+    if (field == "PortXmitWait")
+        return 1000;
+    return 100;
+}
+
+double ibLinkGbps(std::string_view width, std::string_view speed)
+{
+    // Per-lane data rates (Gb/s) after encoding.
+    struct Rate {
+        std::string_view name;
+        double gbps;
+    };
+    static constexpr Rate kRates[] = {{"SDR", 2}, {"DDR", 4}, {"QDR", 8}, {"FDR10", 10}, {"FDR", 13.64}, {"EDR", 25},
+                                      {"HDR", 50}, {"NDR", 100}, {"XDR", 200}};
+    int lanes = 0;
+    std::from_chars(width.data(), width.data() + width.size(), lanes);
+    for (const Rate &r : kRates)
+        if (speed == r.name)
+            return lanes > 0 ? lanes * r.gbps : 0;
+    return 0;
+}
+
 } // namespace Nocturne::Engine

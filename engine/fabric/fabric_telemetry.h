@@ -102,4 +102,44 @@ private:
 // The saturation value of an InfiniBand PortCounters field (0 = 64-bit, never saturates in practice).
 std::uint64_t ibCounterSaturation(std::string_view field);
 
+// One value for the fabric monitor (and the series store): element id, metric name as the monitor knows it.
+struct FabricObservation {
+    std::string element;
+    std::string metric;
+    double value = 0;
+};
+
+// Port counter snapshots (perfquery or sysfs names; mlx5 hw_counters; ethtool -S per-priority pause counters) →
+// per-second rates under the monitor's metric names, remembering the previous snapshot per port and counter:
+//   SymbolErrorCounter / symbol_error → ib_port_symbol_errors_per_second
+//   PortRcvErrors / port_rcv_errors → ib_port_rcv_errors_per_second
+//   PortXmitWait / port_xmit_wait → ib_port_xmit_wait_per_second
+//   LinkDownedCounter / link_downed → ib_port_link_downed_total (the count itself)
+//   PortXmitData / port_xmit_data (4-byte words) → ib_port_xmit_data_bytes_per_second, and
+//     ib_port_utilization_ratio when the link rate is known
+//   rx_prio<N>_pause + tx_prio<N>_pause (any priority) → roce_pfc_pause_frames_per_second
+// The first snapshot of a counter gives no rate; a reset restarts from the new value; saturated counters give none.
+class FabricCounterRates
+{
+public:
+    std::vector<FabricObservation> update(const std::string &portElement, Timestamp ts,
+                                          const std::map<std::string, std::uint64_t> &counters, bool extended = true,
+                                          double linkGbps = 0);
+    std::size_t resets() const;
+
+private:
+    std::map<std::pair<std::string, std::string>, CounterRate> m_rates;
+};
+
+// A DOM reading as observations on an optic ("<port>/xcvr"): the weakest lane's RX and TX power, the highest bias,
+// module temperature and voltage.
+std::vector<FabricObservation> domObservations(const std::string &transceiverElement, const TransceiverDom &dom);
+
+// rdma-core's default error thresholds (etc/error_thresholds): 10 for SymbolErrorCounter, LinkErrorRecoveryCounter,
+// LinkDownedCounter, PortRcvErrors, LocalLinkIntegrityErrors, ExcessiveBufferOverrunErrors; 1000 for PortXmitWait;
+// 100 for the rest.
+std::uint64_t ibErrorThreshold(std::string_view field);
+// Link rate in Gb/s from "4x HDR" / "100 Gb/sec (4X EDR)" spellings; 0 when unknown.
+double ibLinkGbps(std::string_view width, std::string_view speed);
+
 } // namespace Nocturne::Engine

@@ -139,6 +139,15 @@ std::shared_ptr<const FabricHealthSnapshot> Engine::fabricHealth() const
     return m_fabricHealth;
 }
 
+void Engine::ingestFabricObservations(std::span<const FabricObservation> observations, Timestamp ts, const std::string &feed)
+{
+    std::vector<SampleRef> samples;
+    samples.reserve(observations.size());
+    for (const FabricObservation &o : observations)
+        samples.push_back({m_store.intern(SeriesKey::make(o.metric, {{"entity", o.element}})), ts, o.value});
+    ingestSamples(samples, feed);
+}
+
 void Engine::feedFabric(std::span<const SampleRef> samples)
 {
     std::lock_guard lock(m_fabricMutex);

@@ -70,6 +70,9 @@ public:
     void loadFabric(Fabric fabric);
     std::shared_ptr<const Fabric> fabric() const;
     std::shared_ptr<const FabricHealthSnapshot> fabricHealth() const;
+    // Fabric telemetry decoded elsewhere (port counters turned into rates by FabricCounterRates, DOM readings by
+    // domObservations) joins the store as series {entity="<element>"} and so reaches the monitor.
+    void ingestFabricObservations(std::span<const FabricObservation> observations, Timestamp ts, const std::string &feed);
 
     struct ReplayOptions {
         double speed = 1.0;        // simulated seconds per wall second; 0 = as fast as possible

@@ -297,6 +297,49 @@ jobs: [{name: j, servers: [h0, h1]}]
         QCOMPARE(*wide.update(2 * kSecond, (1ull << 40) + 4), 2.0);
     }
 
+    void countersBecomeRates()
+    {
+        // perfquery snapshots 10 s apart: symbol errors climb, the data counter is in 4-byte words; a reset (perfquery
+        // -R) restarts the rate from the new value instead of going negative.
+        FabricCounterRates rates;
+        std::map<std::string, std::uint64_t> c{{"SymbolErrorCounter", 100}, {"PortXmitWait", 5000}, {"LinkDownedCounter", 1},
+                                               {"PortXmitData", 1'000'000}, {"rx_prio3_pause", 10}, {"tx_prio3_pause", 0}};
+        QVERIFY(rates.update("leaf-03/p17", 0, c, true, ibLinkGbps("4x", "HDR")).size() == 1); // only the link-down count
+        c["SymbolErrorCounter"] = 600;
+        c["PortXmitWait"] = 15000;
+        c["PortXmitData"] = 1'000'000 + 250'000'000; // 1 GB in 10 s
+        c["rx_prio3_pause"] = 2010;
+        c["tx_prio3_pause"] = 1000;
+        std::map<std::string, double> got;
+        for (const FabricObservation &o : rates.update("leaf-03/p17", 10 * kSecond, c, true, ibLinkGbps("4x", "HDR")))
+            got[o.metric] = o.value;
+        QCOMPARE(got.at("ib_port_symbol_errors_per_second"), 50.0);
+        QCOMPARE(got.at("ib_port_xmit_wait_per_second"), 1000.0);
+        QCOMPARE(got.at("ib_port_xmit_data_bytes_per_second"), 1e8);
+        QCOMPARE(got.at("ib_port_utilization_ratio"), 1e8 * 8 / 200e9);
+        QCOMPARE(got.at("roce_pfc_pause_frames_per_second"), 300.0);
+        QCOMPARE(got.at("ib_port_link_downed_total"), 1.0);
+        c["SymbolErrorCounter"] = 20; // cleared
+        got.clear();
+        for (const FabricObservation &o : rates.update("leaf-03/p17", 20 * kSecond, c, true))
+            got[o.metric] = o.value;
+        QCOMPARE(got.at("ib_port_symbol_errors_per_second"), 2.0);
+        QCOMPARE(rates.resets(), std::size_t(1));
+        QCOMPARE(ibLinkGbps("4x", "EDR"), 100.0);
+        QCOMPARE(ibErrorThreshold("PortXmitWait"), std::uint64_t(1000));
+        QCOMPARE(ibErrorThreshold("SymbolErrorCounter"), std::uint64_t(10));
+
+        // DOM readings: the weakest lane speaks for the module; a dark lane is a number far below any alarm.
+        auto sonic = parseSonicTransceiverTables(fixture("optics/sonic-state_db-TRANSCEIVER-tables.json"), "sonic");
+        QVERIFY(sonic.has_value());
+        std::map<std::string, double> dom;
+        for (const FabricObservation &o : domObservations("leaf-01/p05/xcvr", sonic->at("Ethernet8")))
+            dom[o.metric] = o.value;
+        QCOMPARE(dom.at("transceiver_rx_power_dbm"), -22.9243);
+        QCOMPARE(dom.at("transceiver_bias_current_ma"), 17.476);
+        QCOMPARE(dom.at("transceiver_temperature_celsius"), 44.9883);
+    }
+
     void opticScores()
     {
         auto sfp = parseEthtoolModule(fixture("optics/go-ethtool-metrics-intel_i40e_02_sfp_10_or_25g_sr.ethtool-m.txt"), "sfp");

@@ -83,6 +83,21 @@ private Q_SLOTS:
         QVERIFY(found.count("leaf-03/p17/xcvr transceiver_predicted_failure"));
         QCOMPARE(health->suspects.front(), std::string("gpu-node21/gpu5"));
         QCOMPARE(health->proposals.front().action, std::string("drain_node"));
+
+        // Telemetry decoded from files: a DOM reading under its alarm, twice, is an optic alarm on that module.
+        TransceiverDom dom;
+        dom.lanes = {TransceiverDom::Lane{7.0, -1.0, -9.5}, TransceiverDom::Lane{7.0, -1.0, -2.0}};
+        dom.temperatureC = 41;
+        const Timestamp t = engine.scenario()->start + 3 * kHour;
+        for (int i = 0; i < 2; ++i) {
+            const auto obs = domObservations("spine-01/p05/xcvr", dom);
+            engine.ingestFabricObservations(obs, t + i * 5 * kSecond, "optics");
+        }
+        engine.advanceTo(t + 10 * kSecond);
+        bool alarm = false;
+        for (const FabricFinding &f : engine.fabricHealth()->findings)
+            alarm |= f.element == "spine-01/p05/xcvr" && f.kind == FindingKind::TransceiverAlarm;
+        QVERIFY(alarm);
     }
 
     void mapPathSearchAndModes()
