@@ -933,7 +933,20 @@ void FabricMapView::renderSide()
     static const char *colour[] = {"#009e73", "#e69f00", "#d55e00"};
     if (!m_paths.empty()) {
         html += tr("<h3>Path %1 → %2</h3>").arg(m_endA.toHtmlEscaped(), m_endB.toHtmlEscaped());
+        // Rails with trouble first: the hop that needs attention should not sit below seven healthy rails.
+        std::vector<std::pair<int, const Engine::FabricPath *>> ordered;
         for (const auto &path : m_paths) {
+            int worst = 0;
+            for (const auto &stage : path.stages)
+                for (const std::string &e : stage.elements) {
+                    QString ignored;
+                    worst = std::max(worst, stateOf(e, ignored));
+                }
+            ordered.emplace_back(worst, &path);
+        }
+        std::stable_sort(ordered.begin(), ordered.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+        for (const auto &[pathState, pathPtr] : ordered) {
+            const auto &path = *pathPtr;
             html += tr("<p><b>Rail %1</b>: %2 → %3, %4 equal-cost path(s)</p><table cellspacing=2>")
                         .arg(path.rail).arg(esc(path.from), esc(path.to)).arg(path.ecmpPaths, 0, 'f', 0);
             for (const auto &stage : path.stages) {
