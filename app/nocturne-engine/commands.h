@@ -22,5 +22,8 @@ int runProfile(const QStringList &args);
 int runRcaBench(const QStringList &args);
 int runFabric(const QStringList &args);
 int runFabricBench(const QStringList &args);
+int runPlugins(const QStringList &args);
+int runAudit(const QStringList &args);
+int runUsers(const QStringList &args);
 
 } // namespace Nocturne::App

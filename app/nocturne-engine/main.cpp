@@ -23,6 +23,9 @@ void printUsage(FILE *out)
                "  rca-bench rank root causes on a public RCA dataset (writes case_id,ranking,runtime_s)\n"
                "  fabric    import an ibnetdiscover / iblinkinfo / YAML fabric; print its shape and host-to-host paths\n"
                "  fabric-bench  replay the gpu-cluster faults through the fabric monitor (detect, localise, predict)\n"
+               "  plugins list [--json]   load the remediation plugins and print their metadata, or why they failed\n"
+               "  audit verify --db FILE  check the remediation audit chain; exits 1 naming the first bad record\n"
+               "  users add|list --db FILE  manage console users (password on standard input)\n"
                "  serve     run the configured feeds (Kafka, Prometheus, Alertmanager, logs) headless\n"
                "  mock-kafka  start librdkafka's mock Kafka cluster and publish a scenario to it as OTLP\n"
                "  version   print the version\n"
@@ -56,6 +59,9 @@ int main(int argc, char **argv)
         {QStringLiteral("rca-bench"), runRcaBench},
         {QStringLiteral("fabric"), runFabric},
         {QStringLiteral("fabric-bench"), runFabricBench},
+        {QStringLiteral("plugins"), runPlugins},
+        {QStringLiteral("audit"), runAudit},
+        {QStringLiteral("users"), runUsers},
         {QStringLiteral("mock-kafka"), runMockKafka},
     };
     auto it = commands.find(args.front());
