@@ -2,6 +2,7 @@
 #include <QCommandLineParser>
 #include <QDockWidget>
 #include <QFile>
+#include <QDir>
 #include <QFileInfo>
 #include <QImage>
 #include <QSettings>
@@ -17,6 +18,8 @@
 #include "config/feeds_config.h"
 #include "feeds/feed_manager.h"
 #include "runtime/engine.h"
+#include "runtime/remediation_driver.h"
+#include "remediate/remediation_config.h"
 #include "scenario/scenario_library.h"
 #include "shell/main_window.h"
 #include "views/alerts/alerts_view.h"
@@ -89,6 +92,9 @@ int main(int argc, char **argv)
                       QStringLiteral("file")});
     parser.addOption({QStringLiteral("fabric"), QStringLiteral("GPU fabric topology: ibnetdiscover or iblinkinfo output, or a YAML fabric "
                                                                "(docs/fabric.md); replaces the scenario's fabric in the GPU fabric view."),
+                      QStringLiteral("file")});
+    parser.addOption({QStringLiteral("remediation"), QStringLiteral("Remediation configuration (YAML, docs/remediation.md): plugins, "
+                                                                    "policies and the audit database; enables the Approvals dock."),
                       QStringLiteral("file")});
     parser.addOption({QStringLiteral("jobs"), QStringLiteral("Jobs on the fabric: YAML map job → [hosts] (with --fabric)."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("view"), QStringLiteral("Bring this view's dock to the front (overview, metrics, logs, feeds, alerts, timeline, profiles, topology, warroom, fabric)."),
@@ -178,6 +184,32 @@ int main(int argc, char **argv)
         }
         engine.loadFabric(std::move(*fabric));
     }
+    std::unique_ptr<Engine::RemediationService> remediation;
+    std::unique_ptr<Engine::RemediationDriver> remediationDriver;
+    if (parser.isSet(QStringLiteral("remediation"))) {
+        QFile file(parser.value(QStringLiteral("remediation")));
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(file.fileName() + QStringLiteral(": cannot open"));
+        auto rc = Engine::parseRemediationConfig(file.readAll().toStdString(), file.fileName().toStdString());
+        if (!rc)
+            return fail(QString::fromStdString(rc.error().toString()));
+        Engine::RemediationService::Options ro;
+        ro.databasePath = rc->database.empty()
+                              ? QFileInfo(QString::fromStdString(options.eventDatabase)).dir().filePath(QStringLiteral("remediation.db")).toStdString()
+                              : rc->database;
+        ro.plugins.directories = rc->pluginDirectories;
+        ro.plugins.allowlist = rc->allowlist;
+        ro.plugins.config = rc->pluginConfig;
+        ro.plugins.timeoutMs = rc->callTimeoutMs;
+        auto service = Engine::RemediationService::open(ro, Engine::SystemClock().now());
+        if (!service)
+            return fail(QString::fromStdString(service.error().toString()));
+        remediation = std::move(*service);
+        if (!rc->policiesYaml.empty())
+            if (auto s = remediation->loadPolicies(rc->policiesYaml, rc->policiesSource, "config", Engine::SystemClock().now()); !s)
+                return fail(QString::fromStdString(s.error().toString()));
+        remediationDriver = std::make_unique<Engine::RemediationDriver>(engine, *remediation);
+    }
     Engine::FeedManager feeds(engine);
     if (config) {
         for (const Engine::Error &e : feeds.apply(*config, configText))
@@ -200,7 +232,7 @@ int main(int argc, char **argv)
         wall = std::make_unique<Ui::WallWindow>(hub, parser.value(QStringLiteral("wall-page-seconds")).toInt());
         wall->showPage(parser.value(QStringLiteral("wall-page")).toInt() - 1);
     } else {
-        window = std::make_unique<Ui::MainWindow>(hub, registry, &feeds);
+        window = std::make_unique<Ui::MainWindow>(hub, registry, &feeds, remediation.get());
     }
     QWidget &shown = wall ? static_cast<QWidget &>(*wall) : static_cast<QWidget &>(*window);
 

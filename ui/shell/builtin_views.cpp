@@ -1,6 +1,7 @@
 #include "shell/snapshot_hub.h"
 #include "shell/view_registry.h"
 #include "views/alerts/alerts_view.h"
+#include "views/approvals/approvals_view.h"
 #include "views/fabric/fabric_map_view.h"
 #include "views/feeds/feeds_view.h"
 #include "views/timeline/timeline_view.h"
@@ -35,6 +36,8 @@ void registerBuiltinViews(ViewRegistry &registry)
                                 [](const ViewContext &ctx, QWidget *parent) { return new TopologyView(&ctx.hub, parent); }});
     registry.add(ViewDescriptor{QStringLiteral("fabric"), QObject::tr("GPU fabric"), Qt::BottomDockWidgetArea, QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new FabricMapView(&ctx.hub, parent); }});
+    registry.add(ViewDescriptor{QStringLiteral("approvals"), QObject::tr("Approvals"), Qt::BottomDockWidgetArea, QKeySequence(), false,
+                                [](const ViewContext &ctx, QWidget *parent) { return new ApprovalsView(ctx.remediation, ctx.session, parent); }});
     registry.add(ViewDescriptor{QStringLiteral("warroom"), QObject::tr("War room"), Qt::BottomDockWidgetArea, QKeySequence(), false,
                                 [](const ViewContext &ctx, QWidget *parent) { return new WarRoomView(ctx.hub, parent); }});
 }

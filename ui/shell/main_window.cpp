@@ -12,7 +12,14 @@
 #include <QShowEvent>
 #include <QSettings>
 #include <QStatusBar>
+#include <QInputDialog>
+#include <QLineEdit>
+#include <QTimer>
+#include <QToolBar>
 
+#include "core/clock.h"
+#include "remediate/remediation_service.h"
+#include "shell/console_session.h"
 #include "shell/snapshot_hub.h"
 #include "theme/theme.h"
 
@@ -25,9 +32,12 @@ const QString kThemeKey = QStringLiteral("ui/theme");
 constexpr int kLayoutVersion = 1;
 } // namespace
 
-MainWindow::MainWindow(SnapshotHub &hub, const ViewRegistry &registry, Engine::FeedManager *feeds, QWidget *parent)
+MainWindow::MainWindow(SnapshotHub &hub, const ViewRegistry &registry, Engine::FeedManager *feeds,
+                       Engine::RemediationService *remediation, QWidget *parent)
     : QMainWindow(parent)
     , m_hub(hub)
+    , m_remediation(remediation)
+    , m_session(new ConsoleSession(remediation, this))
     , m_feedLabel(new QLabel(this))
     , m_engineLabel(new QLabel(this))
     , m_clockLabel(new QLabel(this))
@@ -41,6 +51,7 @@ MainWindow::MainWindow(SnapshotHub &hub, const ViewRegistry &registry, Engine::F
     m_feedLabel->setTextFormat(Qt::RichText);
     buildViews(registry, feeds);
     buildMenus();
+    buildToolBar();
     connect(&hub, &SnapshotHub::snapshotChanged, this, &MainWindow::applySnapshot);
     if (hub.current())
         applySnapshot(hub.current());
@@ -48,7 +59,7 @@ MainWindow::MainWindow(SnapshotHub &hub, const ViewRegistry &registry, Engine::F
 
 void MainWindow::buildViews(const ViewRegistry &registry, Engine::FeedManager *feeds)
 {
-    const ViewContext context{m_hub, feeds};
+    const ViewContext context{m_hub, feeds, m_remediation, m_session};
     bool haveCentral = false;
     std::map<Qt::DockWidgetArea, QDockWidget *> firstInArea; // later docks in an area become tabs of the first
     for (const ViewDescriptor &descriptor : registry.views()) {
@@ -104,6 +115,13 @@ void MainWindow::buildViews(const ViewRegistry &registry, Engine::FeedManager *f
         if (auto *dock = qobject_cast<QDockWidget *>(warroom->parentWidget()))
             connect(alerts, SIGNAL(warRoomRequested(qint64)), dock, SLOT(raise()));
     }
+    // "Propose remediation…" on an incident opens the approvals desk's proposal dialog.
+    QWidget *approvals = view(QStringLiteral("approvals"));
+    if (alerts && approvals) {
+        connect(alerts, SIGNAL(remediationRequested(qint64,QString)), approvals, SLOT(proposeForIncident(qint64,QString)));
+        if (auto *dock = qobject_cast<QDockWidget *>(approvals->parentWidget()))
+            connect(alerts, SIGNAL(remediationRequested(qint64,QString)), dock, SLOT(raise()));
+    }
     // An incident's "profile diff" opens in the Profiles dock.
     QWidget *profiles = view(QStringLiteral("profiles"));
     if (alerts && profiles) {
@@ -117,6 +135,57 @@ void MainWindow::raiseAlertsDock()
 {
     if (m_raiseAlerts)
         m_raiseAlerts();
+}
+
+void MainWindow::buildToolBar()
+{
+    if (!m_remediation)
+        return;
+    // The kill switch is always one click away: it pauses every automatic and approved action until an admin resumes.
+    QToolBar *bar = addToolBar(tr("Automation"));
+    bar->setObjectName(QStringLiteral("automationToolBar"));
+    bar->setMovable(false);
+    auto *sessionLabel = new QLabel(bar);
+    QAction *signIn = bar->addAction(tr("Sign in…"));
+    bar->addWidget(sessionLabel);
+    bar->addSeparator();
+    QAction *kill = bar->addAction(tr("Pause automation"));
+    kill->setObjectName(QStringLiteral("killSwitch"));
+    kill->setCheckable(true);
+    auto update = [this, kill, signIn, sessionLabel] {
+        const bool engaged = m_remediation->killSwitch();
+        kill->setChecked(engaged);
+        kill->setText(engaged ? tr("✕ Automation paused — resume…") : tr("Pause automation (kill switch)"));
+        signIn->setText(m_session->signedIn() ? tr("Sign out") : tr("Sign in…"));
+        sessionLabel->setText(QStringLiteral("  %1  ").arg(m_session->describe()));
+    };
+    connect(signIn, &QAction::triggered, this, [this] {
+        if (m_session->signedIn())
+            m_session->signOut();
+        else
+            m_session->promptSignIn(this);
+    });
+    connect(kill, &QAction::triggered, this, [this, update] {
+        const bool engage = !m_remediation->killSwitch();
+        if (!m_session->signedIn() && !m_session->promptSignIn(this)) {
+            update();
+            return;
+        }
+        bool ok = false;
+        const QString reason = QInputDialog::getText(this, engage ? tr("Pause all automation") : tr("Resume automation"),
+                                                     tr("Reason (recorded in the audit log):"), QLineEdit::Normal, {}, &ok);
+        if (ok && !reason.trimmed().isEmpty()) {
+            const auto s = m_remediation->setKillSwitch(m_session->token(), engage, reason.toStdString(), Engine::SystemClock().now());
+            if (!s)
+                QMessageBox::warning(this, tr("Kill switch"), QString::fromStdString(s.error().message));
+        }
+        update();
+    });
+    connect(m_session, &ConsoleSession::changed, this, update);
+    auto *timer = new QTimer(this);
+    connect(timer, &QTimer::timeout, this, update);
+    timer->start(1000);
+    update();
 }
 
 void MainWindow::buildMenus()

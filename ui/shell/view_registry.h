@@ -10,15 +10,19 @@ class QWidget;
 
 namespace Nocturne::Engine {
 class FeedManager;
+class RemediationService;
 }
 
 namespace Nocturne::Ui {
 
 class SnapshotHub;
+class ConsoleSession;
 
 struct ViewContext {
     SnapshotHub &hub;
     Engine::FeedManager *feeds = nullptr; // live feeds (console started with --config), or none
+    Engine::RemediationService *remediation = nullptr; // --remediation FILE, or none
+    ConsoleSession *session = nullptr;                  // the signed-in person, when remediation is on
 };
 
 // Every dockable view registers a factory here; the main window builds its docks and View menu from the registry,

@@ -190,6 +190,14 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
         const qint64 from = index.data(IncidentTableModel::IdRole).toLongLong();
         QMenu menu(this);
         menu.addAction(tr("Open war room"), this, [this, from] { Q_EMIT warRoomRequested(from); });
+        menu.addAction(tr("Propose remediation…"), this, [this, from] {
+            QString entity;
+            if (const auto snapshot = m_hub.current(); snapshot && snapshot->incidents)
+                for (const auto &incident : *snapshot->incidents)
+                    if (incident.id == from && !incident.entities.empty())
+                        entity = QString::fromStdString(*incident.entities.begin());
+            Q_EMIT remediationRequested(from, entity);
+        });
         menu.addSeparator();
         menu.addAction(tr("Merge into incident…"), this, [this, from] {
             bool ok = false;

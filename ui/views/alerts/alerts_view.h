@@ -51,6 +51,8 @@ Q_SIGNALS:
     void profileDiffRequested(const QString &service, qint64 start, qint64 end);
     // "Open war room" on an incident (context menu, double-click).
     void warRoomRequested(qint64 incidentId);
+    // "Propose remediation…" on an incident, with its first entity as the suggested target.
+    void remediationRequested(qint64 incidentId, const QString &entity);
     // A log evidence link of an incident: the lines of one template of one source.
     void logTemplateRequested(const QString &source, quint32 templateId);
 

@@ -1,0 +1,104 @@
+#include "remediation_driver.h"
+
+#include <QThreadPool>
+#include <QTimer>
+
+#include "runtime/engine.h"
+
+namespace Nocturne::Engine {
+
+std::optional<double> EnginePolicyContext::metric(const std::string &selector) const
+{
+    auto matchers = parseSelector(selector);
+    if (!matchers)
+        return std::nullopt;
+    const Timestamp now = m_engine.clock().now();
+    std::optional<double> best;
+    for (SeriesId id : m_engine.store().select(*matchers)) {
+        const auto samples = m_engine.store().range(id, now - 10 * kMinute, now + kMinute);
+        if (samples.empty())
+            continue;
+        const Sample &last = samples.back();
+        if (!best || last.value > *best)
+            best = last.value;
+    }
+    return best;
+}
+
+double EnginePolicyContext::anomalyScore(const std::string &entity) const
+{
+    double score = 0;
+    if (const auto snapshot = m_engine.snapshot())
+        for (const AnomalyEvent &e : snapshot->openAnomalies)
+            if (e.entity == entity)
+                score = std::max(score, e.score);
+    return score;
+}
+
+std::optional<double> EnginePolicyContext::hotspotPercent(const std::string &) const
+{
+    return std::nullopt; // hot-spot conditions are evaluated by the profile views' rules; not wired into policies yet
+}
+
+RemediationDriver::RemediationDriver(Engine &engine, RemediationService &service, int intervalMs, QObject *parent)
+    : QObject(parent), m_engine(engine), m_service(service), m_timer(new QTimer(this))
+{
+    m_timer->setInterval(intervalMs);
+    connect(m_timer, &QTimer::timeout, this, [this] {
+        if (m_busy.exchange(true))
+            return; // the last tick is still running (a slow plugin): skip, never queue up
+        QThreadPool::globalInstance()->start([this] {
+            tickNow();
+            m_busy = false;
+        });
+    });
+    m_timer->start();
+}
+
+RemediationDriver::~RemediationDriver()
+{
+    m_timer->stop();
+    while (m_busy.load())
+        QThread::msleep(10);
+}
+
+std::vector<IncidentView> RemediationDriver::incidents()
+{
+    std::vector<IncidentView> out;
+    const auto snapshot = m_engine.snapshot();
+    if (!snapshot || !snapshot->incidents)
+        return out;
+    const Timestamp now = m_engine.clock().now();
+    for (const Incident &incident : *snapshot->incidents) {
+        if (!incident.open())
+            continue;
+        {
+            std::lock_guard lock(m_cacheMutex);
+            auto it = m_cache.find(incident.id);
+            if (it != m_cache.end() && now - it->second.first < kMinute) {
+                out.push_back(it->second.second);
+                continue;
+            }
+        }
+        IncidentView view;
+        view.id = incident.id;
+        view.summary = incident.title;
+        if (auto causes = m_engine.diagnoseIncident(incident.id); causes && !causes->empty()) {
+            view.topCause = causes->front().entity;
+            view.topClass = causes->front().faultClass;
+            view.confidence = causes->front().confidence;
+        }
+        std::lock_guard lock(m_cacheMutex);
+        m_cache[incident.id] = {now, view};
+        out.push_back(view);
+    }
+    return out;
+}
+
+void RemediationDriver::tickNow()
+{
+    const EnginePolicyContext context(m_engine);
+    m_service.tick(context, incidents(), m_engine.clock().now());
+}
+
+} // namespace Nocturne::Engine
