@@ -19,6 +19,7 @@
 #include "feeds/feed_manager.h"
 #include "runtime/engine.h"
 #include "runtime/remediation_driver.h"
+#include "runtime/scenario_actuator.h"
 #include "remediate/remediation_config.h"
 #include "scenario/scenario_library.h"
 #include "shell/main_window.h"
@@ -186,6 +187,7 @@ int main(int argc, char **argv)
     }
     std::unique_ptr<Engine::RemediationService> remediation;
     std::unique_ptr<Engine::RemediationDriver> remediationDriver;
+    std::unique_ptr<Engine::ScenarioActuator> actuator;
     if (parser.isSet(QStringLiteral("remediation"))) {
         QFile file(parser.value(QStringLiteral("remediation")));
         if (!file.open(QIODevice::ReadOnly))
@@ -209,6 +211,13 @@ int main(int argc, char **argv)
             if (auto s = remediation->loadPolicies(rc->policiesYaml, rc->policiesSource, "config", Engine::SystemClock().now()); !s)
                 return fail(QString::fromStdString(s.error().toString()));
         remediationDriver = std::make_unique<Engine::RemediationDriver>(engine, *remediation);
+        if (rc->actuatorPort && engine.scenario()) {
+            actuator = std::make_unique<Engine::ScenarioActuator>(
+                [&engine](const std::string &entity, bool undo) { return engine.mitigateScenarioFault(entity, undo); },
+                QByteArray::fromStdString(rc->actuatorSecret));
+            if (!actuator->listen(quint16(rc->actuatorPort)))
+                std::fprintf(stderr, "nocturne: scenario actuator: cannot listen on 127.0.0.1:%d\n", rc->actuatorPort);
+        }
     }
     Engine::FeedManager feeds(engine);
     if (config) {

@@ -60,7 +60,7 @@ Result<RemediationConfig> parseRemediationConfig(const std::string &yaml, const 
         const YAML::Node root = YAML::Load(yaml);
         if (!root.IsMap())
             return makeError(ErrorCode::ParseError, "expected a map", at(root.Mark()));
-        static const std::set<std::string> known{"database", "plugin_dirs", "allowlist", "call_timeout", "plugins", "policies", "policies_file"};
+        static const std::set<std::string> known{"database", "plugin_dirs", "allowlist", "call_timeout", "plugins", "policies", "policies_file", "scenario_actuator"};
         for (const auto &kv : root)
             if (!known.count(kv.first.as<std::string>()))
                 return makeError(ErrorCode::ParseError, "unknown key `" + kv.first.as<std::string>() + "`", at(kv.first.Mark()));
@@ -83,6 +83,12 @@ Result<RemediationConfig> parseRemediationConfig(const std::string &yaml, const 
             if (!d)
                 return makeError(ErrorCode::ParseError, "bad duration", at(root["call_timeout"].Mark()));
             c.callTimeoutMs = int(*d / kMillisecond);
+        }
+        if (const YAML::Node a = root["scenario_actuator"]) {
+            c.actuatorPort = a["port"] ? a["port"].as<int>() : 0;
+            c.actuatorSecret = a["secret"] ? a["secret"].as<std::string>() : std::string();
+            if (c.actuatorPort < 0 || c.actuatorPort > 65535 || (c.actuatorPort && c.actuatorSecret.empty()))
+                return makeError(ErrorCode::ParseError, "scenario_actuator needs a port and a secret", at(a.Mark()));
         }
         if (root["plugins"])
             for (const auto &kv : root["plugins"])

@@ -25,6 +25,9 @@ struct RemediationConfig {
     int callTimeoutMs = 60'000;
     std::string policiesYaml; // the policies, as YAML text with a top-level `policies:` key
     std::string policiesSource;
+    // The simulated orchestrator (ScenarioActuator) for demos: loopback port and shared secret; port 0 = off.
+    int actuatorPort = 0;
+    std::string actuatorSecret;
 };
 
 Result<RemediationConfig> parseRemediationConfig(const std::string &yaml, const std::string &source);

@@ -118,6 +118,14 @@ Status Engine::persistAlerts()
     return saved;
 }
 
+bool Engine::mitigateScenarioFault(const std::string &entity, bool undo)
+{
+    if (!m_replayer)
+        return false;
+    m_replayer->generator().mitigate(entity, m_clock.now(), undo);
+    return true;
+}
+
 void Engine::loadFabric(Fabric fabric)
 {
     std::lock_guard lock(m_fabricMutex);

@@ -63,6 +63,9 @@ public:
     // Attaches a scenario (the engine keeps its own copy) and prepares its series; call before start().
     Status loadScenario(Scenario scenario);
     const Scenario *scenario() const { return m_scenario.get(); }
+    // The simulated estate's reaction to a remediation: faults rooted at `entity` end now (undo: a rollback lets them
+    // resume). False when no scenario is replaying.
+    bool mitigateScenarioFault(const std::string &entity, bool undo);
 
     // The GPU fabric (from a gpu-cluster scenario's estate, or imported with loadFabric) and its live health: every
     // stored sample that names a fabric element (entity label, or dcgm-exporter's gpu + Hostname) feeds the

@@ -35,6 +35,7 @@ public:
     void wait();
     bool finished() const { return m_finished.load(std::memory_order_acquire); }
     std::string feedName() const;
+    SignalGenerator &generator() { return m_generator; }
 
 private:
     void run(std::stop_token stop);

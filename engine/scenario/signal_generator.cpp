@@ -237,6 +237,13 @@ void SignalGenerator::generate(Timestamp t, StepOutput &out) const
     std::vector<FaultInstance> active;
     if (m_options.injectFaults) {
         active = m_scenario.faultInstances(t - m_maxEffectTail, t + 1);
+        {
+            std::lock_guard lock(m_mitigationMutex);
+            for (FaultInstance &instance : active)
+                for (const auto &[root, at] : m_mitigations)
+                    if (instance.spec->root == root && at >= instance.onset && at < instance.end)
+                        instance.end = at;
+        }
         for (const FaultInstance &instance : active) {
             const auto &compiled = m_faults[static_cast<std::size_t>(instance.spec - m_scenario.faults.data())];
             for (const EffectTarget &target : compiled.targets) {
@@ -280,6 +287,15 @@ void SignalGenerator::generate(Timestamp t, StepOutput &out) const
     generateLogs(t, stepIndex, active, out);
     generateSpans(t, stepIndex, factor, out);
     generateEvents(t, active, out);
+}
+
+void SignalGenerator::mitigate(const std::string &root, Timestamp at, bool undo)
+{
+    std::lock_guard lock(m_mitigationMutex);
+    if (undo)
+        std::erase_if(m_mitigations, [&](const auto &m) { return m.first == root; });
+    else
+        m_mitigations.emplace_back(root, at);
 }
 
 void SignalGenerator::generateLogs(Timestamp t, std::int64_t stepIndex, const std::vector<FaultInstance> &active,

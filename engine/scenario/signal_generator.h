@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,11 @@ public:
 
     void generate(Timestamp t, StepOutput &out) const;
 
+    // A remediation acted on `root` at `at`: faults rooted there that are active then end at `at` (their effects ramp
+    // down as at a natural end). undo == true removes the mitigation (a rollback). Thread-safe; affects steps
+    // generated afterwards. Signals stay a pure function of (seed, series, step, mitigations).
+    void mitigate(const std::string &root, Timestamp at, bool undo = false);
+
     // The traffic multiplier shared by every load-following metric: daily and weekly rhythm and a slow trend.
     static double loadFactor(Timestamp t, Timestamp scenarioStart);
 
@@ -83,6 +89,8 @@ private:
 
     const Scenario &m_scenario;
     Options m_options;
+    mutable std::mutex m_mitigationMutex;
+    std::vector<std::pair<std::string, Timestamp>> m_mitigations; // guarded by m_mitigationMutex
     std::vector<GeneratedSeries> m_series;
     std::vector<CompiledFault> m_faults; // parallel to m_scenario.faults
     std::vector<EntityLogs> m_entityLogs;

@@ -1,4 +1,6 @@
-// webhook: configuration { url, secret, signature_header (X-Nocturne-Signature), retries (3), timeout_ms (5000) }.
+// webhook: configuration { url, secret, signature_header (X-Nocturne-Signature), retries (3), timeout_ms (5000),
+// rollback (false) }. With rollback: true the receiver supports undo: rollback posts the same body with
+// "action": "rollback".
 // The body is {"target", "action", "message", "fields", "requested_by"}; the header carries
 // "sha256=" + hex(HMAC-SHA256(secret, body)) so the receiver can check it came from Nocturne unchanged.
 #include <QJsonDocument>
@@ -28,6 +30,7 @@ public:
         m_header = context.config.value(QLatin1String("signature_header")).toString(QStringLiteral("X-Nocturne-Signature")).toUtf8();
         m_retries = context.config.value(QLatin1String("retries")).toInt(3);
         m_timeoutMs = context.config.value(QLatin1String("timeout_ms")).toInt(5000);
+        m_rollback = context.config.value(QLatin1String("rollback")).toBool(false);
         return Result::success();
     }
 
@@ -50,7 +53,12 @@ public:
 
     Result execute(const Plan &plan, const CancelToken &cancel, QJsonObject &outcome) override
     {
-        const QByteArray body = QJsonDocument(plan.state.value(QLatin1String("body")).toObject()).toJson(QJsonDocument::Compact);
+        return post(plan.state.value(QLatin1String("body")).toObject(), cancel, outcome);
+    }
+
+    Result post(const QJsonObject &json, const CancelToken &cancel, QJsonObject &outcome)
+    {
+        const QByteArray body = QJsonDocument(json).toJson(QJsonDocument::Compact);
         const QByteArray signature = "sha256=" + QMessageAuthenticationCode::hash(body, m_secret, QCryptographicHash::Sha256).toHex();
         const auto r = Nocturne::Plugins::httpRequest("POST", m_url, body,
                                                       {{"Content-Type", "application/json"}, {m_header, signature}}, m_timeoutMs,
@@ -67,15 +75,21 @@ public:
         return status >= 200 && status < 300 ? Result::success() : Result::failure(QStringLiteral("not delivered"));
     }
 
-    Result rollback(const Plan &, const QJsonObject &) override
+    Result rollback(const Plan &plan, const QJsonObject &) override
     {
-        return Result::failure(QStringLiteral("a delivered webhook cannot be taken back"));
+        if (!m_rollback)
+            return Result::failure(QStringLiteral("this receiver has no undo (set rollback: true when it does)"));
+        QJsonObject body = plan.state.value(QLatin1String("body")).toObject();
+        body.insert(QStringLiteral("action"), QStringLiteral("rollback"));
+        QJsonObject outcome;
+        return post(body, CancelToken(), outcome);
     }
 
 private:
     QUrl m_url;
     QByteArray m_secret, m_header;
     int m_retries = 3, m_timeoutMs = 5000;
+    bool m_rollback = false;
 };
 
 #include "webhook_plugin.moc"
