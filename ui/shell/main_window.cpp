@@ -152,6 +152,8 @@ void MainWindow::buildToolBar()
     QAction *kill = bar->addAction(tr("Pause automation"));
     kill->setObjectName(QStringLiteral("killSwitch"));
     kill->setCheckable(true);
+    if (QWidget *button = bar->widgetForAction(kill))
+        button->setStyleSheet(QStringLiteral("QToolButton:checked { background: #8a2a00; color: white; font-weight: bold; }"));
     auto update = [this, kill, signIn, sessionLabel] {
         const bool engaged = m_remediation->killSwitch();
         kill->setChecked(engaged);

@@ -90,6 +90,7 @@ ApprovalsView::ApprovalsView(Engine::RemediationService *service, ConsoleSession
     , m_approve(new QPushButton(tr("Approve…"), this))
     , m_reject(new QPushButton(tr("Reject…"), this))
     , m_rollback(new QPushButton(tr("Roll back…"), this))
+    , m_status(new QLabel(this))
     , m_audit(new QTableWidget(this))
     , m_auditState(new QLabel(this))
     , m_timer(new QTimer(this))
@@ -129,7 +130,8 @@ ApprovalsView::ApprovalsView(Engine::RemediationService *service, ConsoleSession
     buttons->addWidget(m_approve);
     buttons->addWidget(m_reject);
     buttons->addWidget(m_rollback);
-    buttons->addStretch(1);
+    buttons->addWidget(m_status, 1);
+    m_status->setWordWrap(true);
     detailLayout->addLayout(buttons);
     queuePage->addWidget(detailPane);
     queuePage->setStretchFactor(0, 3);
@@ -188,8 +190,8 @@ ApprovalsView::ApprovalsView(Engine::RemediationService *service, ConsoleSession
     });
     connect(&m_work, &QFutureWatcher<QString>::finished, this, [this] {
         const QString error = m_work.result();
-        if (!error.isEmpty())
-            m_detail->append(QStringLiteral("<p style='color:#d55e00'>✕ %1</p>").arg(error.toHtmlEscaped()));
+        m_status->setText(error.isEmpty() ? tr("<span style='color:#009e73'>✓ done</span>")
+                                          : QStringLiteral("<span style='color:#d55e00'>✕ %1</span>").arg(error.toHtmlEscaped()));
         m_seenVersion = ~0ull;
         refresh();
     });
@@ -210,7 +212,14 @@ void ApprovalsView::refresh()
     const bool busy = m_work.isRunning();
     const bool canDecide = m_session->signedIn() && m_session->role() != Engine::Role::Viewer && !busy;
     const auto current = m_service->proposal(m_selected);
-    m_approve->setEnabled(canDecide && current && current->state == ProposalState::AwaitingApproval);
+    bool decidedAlready = false;
+    if (current)
+        for (const Engine::Decision &d : current->decisions)
+            decidedAlready |= QString::fromStdString(d.user) == m_session->user();
+    const bool ownProposal = current && current->excludeProposer && QString::fromStdString(current->proposer) == m_session->user();
+    m_approve->setEnabled(canDecide && current && current->state == ProposalState::AwaitingApproval && !decidedAlready && !ownProposal);
+    m_approve->setToolTip(ownProposal ? tr("You proposed this; someone else must approve it")
+                          : decidedAlready ? tr("You have already decided; another person must approve") : QString());
     m_reject->setEnabled(canDecide && current && (current->state == ProposalState::AwaitingApproval || current->state == ProposalState::Approved));
     m_rollback->setEnabled(canDecide && current && (current->state == ProposalState::Succeeded || current->state == ProposalState::Failed));
     const Engine::Timestamp now = Engine::SystemClock().now();
@@ -343,10 +352,13 @@ void ApprovalsView::selectProposal(std::int64_t id)
 
 QString ApprovalsView::runDecision(std::function<Engine::Status()> action)
 {
-    if (!m_session->signedIn())
+    if (!m_session->signedIn()) {
+        m_status->setText(tr("<span style='color:#d55e00'>✕ sign in first</span>"));
         return tr("sign in first");
+    }
     if (m_work.isRunning())
         return tr("a decision is still being carried out");
+    m_status->setText(tr("working…"));
     m_work.setFuture(QtConcurrent::run([action] {
         const Engine::Status s = action();
         return s ? QString() : QString::fromStdString(s.error().message);
@@ -435,6 +447,11 @@ int ApprovalsView::queueRows() const
 QString ApprovalsView::detailText() const
 {
     return m_detail->toPlainText();
+}
+
+QString ApprovalsView::statusText() const
+{
+    return m_status->text();
 }
 
 QString ApprovalsView::auditState() const

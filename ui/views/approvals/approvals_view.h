@@ -37,6 +37,7 @@ public:
     int queueRows() const;
     QString detailText() const;
     QString auditState() const;
+    QString statusText() const;
     bool waitIdle(int timeoutMs = 10'000);
 
 public Q_SLOTS:
@@ -56,6 +57,7 @@ private:
     QTreeWidget *m_queue;
     QTextBrowser *m_detail;
     QPushButton *m_approve, *m_reject, *m_rollback;
+    QLabel *m_status;
     QTableWidget *m_audit;
     QLabel *m_auditState;
     QTimer *m_timer;
