@@ -153,7 +153,7 @@ void MainWindow::buildToolBar()
     kill->setObjectName(QStringLiteral("killSwitch"));
     kill->setCheckable(true);
     if (QWidget *button = bar->widgetForAction(kill))
-        button->setStyleSheet(QStringLiteral("QToolButton:checked { background: #8a2a00; color: white; font-weight: bold; }"));
+        button->setStyleSheet(QStringLiteral("QToolButton { font-weight: bold; padding: 2px 10px; } QToolButton:checked { background: #8a2a00; color: white; }"));
     auto update = [this, kill, signIn, sessionLabel] {
         const bool engaged = m_remediation->killSwitch();
         kill->setChecked(engaged);
