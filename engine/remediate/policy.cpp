@@ -112,7 +112,6 @@ Result<PolicyCondition> parseCondition(std::string_view text, std::string_view c
         auto [end, ec] = std::from_chars(rhs.data(), rhs.data() + rhs.size(), term.value);
         if (ec != std::errc() || end != rhs.data() + rhs.size())
             return makeError(ErrorCode::ParseError, "the right-hand side of `" + term.text + "` is not a number", std::string(context));
-        (void)percent;
         if (lhs == "rca.confidence") {
             term.kind = PolicyTerm::Kind::RcaConfidence;
         } else if (lhs.substr(0, 8) == "anomaly(" && lhs.back() == ')') {
@@ -121,6 +120,8 @@ Result<PolicyCondition> parseCondition(std::string_view text, std::string_view c
         } else if (lhs.substr(0, 9) == "hotspot(\"" && lhs.size() > 11 && lhs.substr(lhs.size() - 2) == "\")") {
             term.kind = PolicyTerm::Kind::Hotspot;
             term.subject = std::string(lhs.substr(9, lhs.size() - 11));
+            if (!percent && term.value <= 1)
+                term.value *= 100; // 0.3 and 30% mean the same share
         } else {
             term.kind = PolicyTerm::Kind::Metric;
             term.subject = std::string(lhs);
@@ -142,7 +143,7 @@ Result<std::vector<Policy>> parsePolicies(std::string_view yaml, std::string_vie
             return makeError(ErrorCode::ParseError, "expected `policies:` with a list", at(root.Mark()));
         static const std::set<std::string> known{"name", "description", "condition", "on_incident", "plugin", "action", "target",
                                                  "parameters", "risk", "cooldown", "max_executions", "approval", "canary", "verify",
-                                                 "rollback_on_failure"};
+                                                 "rollback_on_failure", "on_suggestion"};
         std::vector<Policy> out;
         std::set<std::string> names;
         for (const YAML::Node &n : root["policies"]) {
@@ -177,8 +178,13 @@ Result<std::vector<Policy>> parsePolicies(std::string_view yaml, std::string_vie
                     p.onIncident = false;
                 }
             }
-            if (!p.onIncident && p.condition.empty())
-                return makeError(ErrorCode::ParseError, "a policy needs a `condition` or `on_incident`", at(n.Mark()));
+            if (n["on_suggestion"]) {
+                p.onSuggestion = n["on_suggestion"].as<std::string>();
+                if (p.onSuggestion != "isolate_port" && p.onSuggestion != "drain_node" && p.onSuggestion != "migrate_job")
+                    return makeError(ErrorCode::ParseError, "on_suggestion is isolate_port, drain_node or migrate_job", at(n["on_suggestion"].Mark()));
+            }
+            if (!p.onIncident && p.onSuggestion.empty() && p.condition.empty())
+                return makeError(ErrorCode::ParseError, "a policy needs a `condition`, `on_incident` or `on_suggestion`", at(n.Mark()));
             if (const YAML::Node params = n["parameters"]) {
                 if (!params.IsMap())
                     return makeError(ErrorCode::ParseError, "`parameters` is a map", at(params.Mark()));
@@ -272,7 +278,7 @@ bool PolicyEvaluator::termHolds(const PolicyTerm &term, const PolicyContext &con
     case PolicyTerm::Kind::Metric: value = context.metric(substituteEntity(term.subject, entity)); break;
     case PolicyTerm::Kind::Anomaly: value = context.anomalyScore(substituteEntity(term.subject, entity)); break;
     case PolicyTerm::Kind::RcaConfidence: value = confidence; break;
-    case PolicyTerm::Kind::Hotspot: value = context.hotspotPercent(term.subject); break;
+    case PolicyTerm::Kind::Hotspot: value = context.hotspotPercent(entity, term.subject); break;
     }
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.4g", value.value_or(std::nan("")));
@@ -297,7 +303,8 @@ Result<bool> PolicyEvaluator::holds(const PolicyCondition &condition, const Poli
 }
 
 std::vector<PolicyTrigger> PolicyEvaluator::evaluate(const std::vector<Policy> &policies, const PolicyContext &context,
-                                                     const std::vector<IncidentView> &incidents, Timestamp now)
+                                                     const std::vector<IncidentView> &incidents, Timestamp now,
+                                                     const std::vector<ActionSuggestion> &suggestions)
 {
     std::vector<PolicyTrigger> out;
     auto check = [&](const Policy &p, const std::string &entity, double confidence, std::int64_t incident, const std::string &prefix) {
@@ -331,8 +338,19 @@ std::vector<PolicyTrigger> PolicyEvaluator::evaluate(const std::vector<Policy> &
         out.push_back(std::move(t));
     };
     for (const Policy &p : policies) {
+        if (!p.onSuggestion.empty()) {
+            for (const ActionSuggestion &s : suggestions) {
+                if (s.action != p.onSuggestion)
+                    continue;
+                const std::size_t before = out.size();
+                check(p, s.target, 0, 0, "suggested: " + s.action + " " + s.target + " — " + s.reason);
+                if (out.size() > before)
+                    out.back().blastRadius = s.blastRadius;
+            }
+            continue;
+        }
         if (!p.onIncident) {
-            check(p, std::string(), 0, 0, std::string());
+            check(p, p.target, 0, 0, std::string()); // the target is the entity hot-spot terms read
             continue;
         }
         for (const IncidentView &inc : incidents) {

@@ -17,7 +17,8 @@ namespace Nocturne::Engine {
 //   <metric selector> <op> <number> [for <duration>]     db_pool_wait_seconds{entity="{entity}"} > 0.5 for 2m
 //   anomaly(<entity>) <op> <number> [for …]              the entity's current anomaly score
 //   rca.confidence <op> <number>                         the incident's top cause (incident policies)
-//   hotspot("<function>") <op> <percent>%                a function's share of its service's CPU profile
+//   hotspot("<function>") <op> <percent>%                the function's share of the CPU profile of the policy's
+//                                                        target (incident policies: the top cause)
 // "{entity}" anywhere is replaced by the incident's top cause (incident policies) before evaluation.
 struct PolicyTerm {
     enum class Kind { Metric, Anomaly, RcaConfidence, Hotspot };
@@ -42,6 +43,9 @@ struct Policy {
     // Incident policies: fire for an open incident whose top cause has this fault class (empty: any) with at least
     // this confidence; the target and condition templates get the cause's entity.
     bool onIncident = false;
+    // Fabric policies: fire for the fabric monitor's suggestions of this action (isolate_port, drain_node,
+    // migrate_job); the suggestion's target, reason and blast radius carry over.
+    std::string onSuggestion;
     std::string rcaClass;
     double minConfidence = 0;
     std::string plugin, action, target;
@@ -70,7 +74,8 @@ public:
     // Latest value of the series matching the selector (the largest when several match); nullopt when none.
     virtual std::optional<double> metric(const std::string &selector) const = 0;
     virtual double anomalyScore(const std::string &entity) const = 0;
-    virtual std::optional<double> hotspotPercent(const std::string &function) const = 0;
+    // Inclusive share (percent) of `function` in `service`'s recent CPU profile; nullopt without a profile.
+    virtual std::optional<double> hotspotPercent(const std::string &service, const std::string &function) const = 0;
 };
 
 struct IncidentView {
@@ -80,6 +85,12 @@ struct IncidentView {
     std::string summary;
 };
 
+// An action another part of the engine suggests (the GPU fabric monitor's proposals), with its blast radius.
+struct ActionSuggestion {
+    std::string action, target, reason;
+    std::vector<std::string> blastRadius;
+};
+
 struct PolicyTrigger {
     const Policy *policy = nullptr;
     std::string target;
@@ -87,6 +98,7 @@ struct PolicyTrigger {
     std::map<std::string, std::string> parameters; // templates resolved
     std::string reason;
     std::int64_t incidentId = 0;
+    std::vector<std::string> blastRadius;
 };
 
 // Evaluates policies against the context, remembering since when each term has held (for `for` durations) per policy
@@ -95,7 +107,8 @@ class PolicyEvaluator
 {
 public:
     std::vector<PolicyTrigger> evaluate(const std::vector<Policy> &policies, const PolicyContext &context,
-                                        const std::vector<IncidentView> &incidents, Timestamp now);
+                                        const std::vector<IncidentView> &incidents, Timestamp now,
+                                        const std::vector<ActionSuggestion> &suggestions = {});
     // One condition now, with `{entity}` resolved; `for` durations are not applied (verification).
     static Result<bool> holds(const PolicyCondition &condition, const PolicyContext &context, const std::string &entity,
                               std::string *explanation = nullptr);

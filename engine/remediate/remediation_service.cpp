@@ -3,6 +3,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
 #include <set>
 
 namespace Nocturne::Engine {
@@ -145,7 +146,8 @@ const Policy *RemediationService::policyFor(const std::string &name) const
 Result<std::int64_t> RemediationService::propose(const Policy &policy, const std::string &target,
                                                  const std::map<std::string, std::string> &parameters, const QJsonObject &extra,
                                                  const std::string &proposer, const std::string &reason, std::int64_t incidentId,
-                                                 bool canary, const std::string &entity, Timestamp now)
+                                                 bool canary, const std::string &entity, Timestamp now,
+                                                 const std::vector<std::string> &blastRadius)
 {
     QJsonObject params;
     for (const auto &[k, v] : parameters)
@@ -176,8 +178,10 @@ Result<std::int64_t> RemediationService::propose(const Policy &policy, const std
     p.risk = m_plugins->actionMetadata(policy.plugin, policy.action).value(QLatin1String("risk")).toString(QString::fromStdString(policy.risk)).toStdString();
     if (policy.risk == "high")
         p.risk = "high"; // a policy may raise the plugin's risk, never lower it
+    p.blastRadius = blastRadius;
     for (const QJsonValue &b : plan->state.value(QLatin1String("blastRadius")).toArray())
-        p.blastRadius.push_back(b.toString().toStdString());
+        if (std::find(p.blastRadius.begin(), p.blastRadius.end(), b.toString().toStdString()) == p.blastRadius.end())
+            p.blastRadius.push_back(b.toString().toStdString());
     p.rule = policy.approval;
     if (p.risk == "high" && p.rule == ApprovalRule::None)
         p.rule = ApprovalRule::One;
@@ -195,7 +199,8 @@ Result<std::int64_t> RemediationService::propose(const Policy &policy, const std
     return id;
 }
 
-void RemediationService::tick(const PolicyContext &context, const std::vector<IncidentView> &incidents, Timestamp now)
+void RemediationService::tick(const PolicyContext &context, const std::vector<IncidentView> &incidents, Timestamp now,
+                              const std::vector<ActionSuggestion> &suggestions)
 {
     for (std::int64_t id : m_book.expire(now)) {
         persist(id);
@@ -205,14 +210,17 @@ void RemediationService::tick(const PolicyContext &context, const std::vector<In
     std::vector<Policy> policies;
     {
         std::lock_guard lock(m_policyMutex);
-        triggers = m_evaluator.evaluate(m_policies, context, incidents, now);
+        triggers = m_evaluator.evaluate(m_policies, context, incidents, now, suggestions);
         policies = m_policies;
     }
     const std::vector<Proposal> existing = m_book.all();
     std::set<std::string> open, canaryDone, canaryOpen;
+    std::map<std::string, Timestamp> lastEnded; // policy|target → when its last proposal ended
     for (const Proposal &p : existing) {
         if (!isFinal(p.state) && p.state != ProposalState::Failed)
             open.insert(p.policy + "|" + p.target);
+        else
+            lastEnded[p.policy + "|" + p.target] = std::max(lastEnded[p.policy + "|" + p.target], p.updated);
         if (p.canary && p.state == ProposalState::Succeeded)
             canaryDone.insert(p.policy);
         if (p.canary && !isFinal(p.state) && p.state != ProposalState::Failed)
@@ -225,6 +233,12 @@ void RemediationService::tick(const PolicyContext &context, const std::vector<In
                 policy = &p;
         if (!policy || open.count(policy->name + "|" + t.target))
             continue;
+        // A condition that still holds after its proposal ended (done, rejected, rolled back) does not propose the
+        // same action again at once: people decided, or the action did what it could. Wait out the longer of the
+        // cooldown, the time to live and ten minutes.
+        if (auto ended = lastEnded.find(policy->name + "|" + t.target);
+            ended != lastEnded.end() && now - ended->second < std::max({policy->limits.cooldown, policy->ttl, 10 * kMinute}))
+            continue;
         bool canary = false;
         if (policy->canary && !canaryDone.count(policy->name)) {
             if (canaryOpen.count(policy->name))
@@ -232,7 +246,7 @@ void RemediationService::tick(const PolicyContext &context, const std::vector<In
             canary = true;
             canaryOpen.insert(policy->name);
         }
-        if (propose(*policy, t.target, t.parameters, {}, "policy:" + policy->name, t.reason, t.incidentId, canary, t.entity, now))
+        if (propose(*policy, t.target, t.parameters, {}, "policy:" + policy->name, t.reason, t.incidentId, canary, t.entity, now, t.blastRadius))
             open.insert(policy->name + "|" + t.target);
     }
     // Approved proposals run (no-approval policies, or ones a cooldown held back earlier).

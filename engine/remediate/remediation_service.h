@@ -46,7 +46,8 @@ public:
     std::vector<Policy> policies() const;
 
     // Evaluates policies, expires stale proposals, runs approved no-approval ones and finishes verifications.
-    void tick(const PolicyContext &context, const std::vector<IncidentView> &incidents, Timestamp now);
+    void tick(const PolicyContext &context, const std::vector<IncidentView> &incidents, Timestamp now,
+              const std::vector<ActionSuggestion> &suggestions = {});
 
     Result<std::string> login(const std::string &user, const std::string &password, Timestamp now);
     // A person asks for an action by hand (from an incident); the policy covering plugin + action supplies the rules.
@@ -71,7 +72,8 @@ private:
     void recover(Timestamp now);
     Result<std::int64_t> propose(const Policy &policy, const std::string &target, const std::map<std::string, std::string> &parameters,
                                  const QJsonObject &extraParameters, const std::string &proposer, const std::string &reason,
-                                 std::int64_t incidentId, bool canary, const std::string &entity, Timestamp now);
+                                 std::int64_t incidentId, bool canary, const std::string &entity, Timestamp now,
+                                 const std::vector<std::string> &blastRadius = {});
     void hold(std::int64_t id, const std::string &why, Timestamp now);
     void run(std::int64_t id, const std::string &actor, Timestamp now);
     void finishVerification(std::int64_t id, bool passed, const std::string &why, Timestamp now);

@@ -3,6 +3,7 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include "profile/hotspots.h"
 #include "runtime/engine.h"
 
 namespace Nocturne::Engine {
@@ -35,9 +36,14 @@ double EnginePolicyContext::anomalyScore(const std::string &entity) const
     return score;
 }
 
-std::optional<double> EnginePolicyContext::hotspotPercent(const std::string &) const
+std::optional<double> EnginePolicyContext::hotspotPercent(const std::string &service, const std::string &function) const
 {
-    return std::nullopt; // hot-spot conditions are evaluated by the profile views' rules; not wired into policies yet
+    // The last five minutes of the service's CPU profiles (live pprof feeds or the scenario's), merged.
+    const Timestamp now = m_engine.clock().now();
+    const auto profile = m_engine.profiles().merged(service, now - 5 * kMinute, now);
+    if (!profile || profile->trees.empty())
+        return std::nullopt;
+    return hotspots(profile->tree()).totalShare(function) * 100.0;
 }
 
 RemediationDriver::RemediationDriver(Engine &engine, RemediationService &service, int intervalMs, QObject *parent)
@@ -98,7 +104,18 @@ std::vector<IncidentView> RemediationDriver::incidents()
 void RemediationDriver::tickNow()
 {
     const EnginePolicyContext context(m_engine);
-    m_service.tick(context, incidents(), m_engine.clock().now());
+    // The GPU fabric monitor's proposals (isolate a port, drain a node, migrate a job) with their blast radius.
+    std::vector<ActionSuggestion> suggestions;
+    if (const auto health = m_engine.fabricHealth())
+        for (const FabricProposal &p : health->proposals) {
+            ActionSuggestion s{p.action, p.target, p.reason, {}};
+            for (const std::string &h : p.hosts)
+                s.blastRadius.push_back("host " + h);
+            for (const std::string &j : p.jobs)
+                s.blastRadius.push_back("job " + j);
+            suggestions.push_back(std::move(s));
+        }
+    m_service.tick(context, incidents(), m_engine.clock().now(), suggestions);
 }
 
 } // namespace Nocturne::Engine

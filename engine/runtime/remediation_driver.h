@@ -22,7 +22,7 @@ public:
     explicit EnginePolicyContext(const Engine &engine) : m_engine(engine) {}
     std::optional<double> metric(const std::string &selector) const override;
     double anomalyScore(const std::string &entity) const override;
-    std::optional<double> hotspotPercent(const std::string &function) const override;
+    std::optional<double> hotspotPercent(const std::string &service, const std::string &function) const override;
 
 private:
     const Engine &m_engine;

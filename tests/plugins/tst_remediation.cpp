@@ -4,6 +4,7 @@
 // the service end to end with the good fixture plugin (approve → run → verify; failed verification → rollback; kill
 // switch; manual triggers under policy), and kill -9 in the middle of an execution.
 #include <QFile>
+#include <QJsonArray>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -15,6 +16,9 @@
 #include <sqlite3.h>
 
 #include "remediate/policy.h"
+#include "runtime/engine.h"
+#include "runtime/remediation_driver.h"
+#include "scenario/scenario_library.h"
 #include "remediate/proposal_book.h"
 #include "remediate/remediation_service.h"
 #include "remediate/remediation_store.h"
@@ -26,13 +30,18 @@ class FakeContext : public PolicyContext
 {
 public:
     std::map<std::string, double> metrics; // selector text → value
+    std::map<std::pair<std::string, std::string>, double> hotspot; // (service, function) → percent
     std::optional<double> metric(const std::string &selector) const override
     {
         auto it = metrics.find(selector);
         return it == metrics.end() ? std::nullopt : std::optional<double>(it->second);
     }
     double anomalyScore(const std::string &) const override { return 0; }
-    std::optional<double> hotspotPercent(const std::string &) const override { return std::nullopt; }
+    std::optional<double> hotspotPercent(const std::string &service, const std::string &function) const override
+    {
+        auto it = hotspot.find({service, function});
+        return it == hotspot.end() ? std::nullopt : std::optional<double>(it->second);
+    }
 };
 
 QString readAll(const QString &path)
@@ -72,6 +81,21 @@ const char *kPolicies = R"(policies:
     action: risky
     target: '{entity}'
     approval: {required: one}
+)";
+const char *kHotspotAndCanary = R"(policies:
+  - name: scale-payment-on-encrypt-hotspot
+    condition: 'hotspot("encrypt") > 30%'
+    plugin: fixture-good
+    action: noop
+    target: payment
+    approval: {required: none}
+  - name: drain-nodes-one-first
+    on_suggestion: drain_node
+    plugin: fixture-good
+    action: noop
+    target: '{entity}'
+    canary: true
+    approval: {required: none}
 )";
 } // namespace
 
@@ -347,14 +371,18 @@ private Q_SLOTS:
         s.tick(ctx, {}, now);
         QCOMPARE(s.proposal(p.id)->state, ProposalState::Succeeded);
 
-        // The condition returns: cooldown holds the next execution even with two approvals.
+        // The condition returns: the policy does not propose the same action again at once (settle window) …
         ctx.metrics[sel] = 0.9;
         s.tick(ctx, {}, now);
         now += 2 * kMinute;
         s.tick(ctx, {}, now);
-        const auto second = s.proposals().back();
+        QCOMPARE(s.proposals().size(), std::size_t(1));
+        // … and when a person asks for it by hand, the cooldown holds the execution even with two approvals.
+        auto again = s.trigger(otto1, "fixture-good", "noop", "deployment/order", {}, "pool wait is back", 0, now);
+        QVERIFY(again.has_value());
+        const auto second = *s.proposal(*again);
         QVERIFY(second.id != p.id);
-        QVERIFY(s.approve(otto1, second.id, "again", now).has_value());
+        QVERIFY(s.approve(olga, second.id, "again", now).has_value());
         QVERIFY(s.approve(ada, second.id, "again", now).has_value());
         QCOMPARE(s.proposal(second.id)->state, ProposalState::Approved);
         QVERIFY(s.proposal(second.id)->message.find("cooldown") != std::string::npos);
@@ -400,6 +428,84 @@ private Q_SLOTS:
         for (const char *k : {"config", "login", "proposal", "approve", "approve_refused", "execute", "plugin_output", "verified",
                               "verify_failed", "rollback", "kill_switch", "expire", "refused", "held"})
             QVERIFY2(kinds.count(k), k);
+    }
+
+    void hotspotCanaryAndFabricSuggestions()
+    {
+        QTemporaryDir dir;
+        const QString journal = dir.filePath(QStringLiteral("journal.txt"));
+        Timestamp now = 1'000 * kSecond;
+        auto service = openService(dir.filePath(QStringLiteral("h.db")), journal, now);
+        QVERIFY(service->loadPolicies(kHotspotAndCanary, "p.yaml", "ada", now).has_value());
+        FakeContext ctx;
+        ctx.hotspot[{"payment", "encrypt"}] = 12;
+        service->tick(ctx, {}, now);
+        QVERIFY(service->proposals().empty());
+        ctx.hotspot[{"payment", "encrypt"}] = 34; // a profile says encrypt takes 34 % of payment's CPU
+        service->tick(ctx, {}, now);
+        QCOMPARE(service->proposals().size(), std::size_t(1));
+        QVERIFY(service->proposals().front().reason.find("hotspot(\"encrypt\") > 30%") != std::string::npos);
+        // Canary: of two suggested drains, the first runs alone; the second is proposed only after it succeeded.
+        const std::vector<ActionSuggestion> drains{{"drain_node", "gpu-node21", "XID 79", {"host gpu-node21", "job llm"}},
+                                                   {"drain_node", "gpu-node22", "XID 79", {"host gpu-node22", "job llm"}}};
+        ctx.hotspot.clear();
+        now += kMinute;
+        service->tick(ctx, {}, now, drains);
+        std::vector<Proposal> drainsProposed;
+        for (const Proposal &p : service->proposals())
+            if (p.policy == "drain-nodes-one-first")
+                drainsProposed.push_back(p);
+        QCOMPARE(drainsProposed.size(), std::size_t(1));
+        QVERIFY(drainsProposed[0].canary);
+        QCOMPARE(drainsProposed[0].target, std::string("gpu-node21"));
+        QCOMPARE(drainsProposed[0].state, ProposalState::Succeeded); // no approval needed: ran in the same tick
+        QVERIFY(std::find(drainsProposed[0].blastRadius.begin(), drainsProposed[0].blastRadius.end(), "job llm") != drainsProposed[0].blastRadius.end());
+        now += kMinute;
+        service->tick(ctx, {}, now, drains);
+        int drainsNow = 0;
+        for (const Proposal &p : service->proposals())
+            drainsNow += p.policy == "drain-nodes-one-first";
+        QCOMPARE(drainsNow, 2);
+    }
+
+    void fabricProposalsReachTheFabricPlugin()
+    {
+        // The gpu-cluster engine's fabric monitor suggests draining the node of a GPU with XID 79; a fabric policy
+        // turns it into a proposal for the fabric plugin, with the monitor's blast radius, waiting for two people.
+        QTemporaryDir dir;
+        Engine::Options engineOptions;
+        engineOptions.detection = false;
+        Engine engine(engineOptions);
+        QVERIFY(engine.loadScenario(*loadScenario("gpu-cluster")));
+        const SeriesId xid = engine.store().intern(SeriesKey::make("DCGM_FI_DEV_XID_ERRORS", {{"entity", "gpu-node21/gpu5"}}));
+        const Timestamp t0 = engine.scenario()->start;
+        for (int i = 0; i < 3; ++i) {
+            engine.ingestSamples(std::vector<SampleRef>{{xid, t0 + i * 5 * kSecond, 79.0}}, "test");
+            engine.advanceTo(t0 + i * 5 * kSecond + 2 * kSecond);
+        }
+        RemediationService::Options options;
+        options.databasePath = dir.filePath(QStringLiteral("f.db")).toStdString();
+        options.store.pbkdf2Iterations = 1000;
+        options.plugins.directories = {QStringLiteral(NOCTURNE_BUNDLED_PLUGINS)};
+        options.plugins.config["fabric"] = QJsonObject{
+            {QStringLiteral("commands"),
+             QJsonObject{{QStringLiteral("drain_node"), QJsonObject{{QStringLiteral("argv"), QJsonArray{QStringLiteral(ARGV_ECHO), QStringLiteral("drain"), QStringLiteral("{target}")}}}}}}};
+        auto service = RemediationService::open(options, t0);
+        QVERIFY(service.has_value());
+        QVERIFY((*service)->loadPolicies("policies:\n  - {name: drain-on-xid, on_suggestion: drain_node, plugin: fabric, action: drain_node, "
+                                         "target: '{entity}', approval: {required: two}}\n",
+                                         "fabric.yaml", "ada", t0).has_value());
+        engine.simulationClock().set(t0 + 20 * kSecond);
+        RemediationDriver driver(engine, **service, 3'600'000);
+        driver.tickNow();
+        const auto proposals = (*service)->proposals();
+        QCOMPARE(proposals.size(), std::size_t(1));
+        const Proposal &p = proposals.front();
+        QCOMPARE(p.target, std::string("gpu-node21"));
+        QCOMPARE(p.risk, std::string("high"));
+        QCOMPARE(p.state, ProposalState::AwaitingApproval);
+        QVERIFY(p.reason.find("XID 79") != std::string::npos);
+        QVERIFY(std::find(p.blastRadius.begin(), p.blastRadius.end(), "job llm-pretrain-70b") != p.blastRadius.end());
     }
 
     void killMinus9MidExecution()

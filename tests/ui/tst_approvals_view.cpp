@@ -33,7 +33,7 @@ public:
     double wait = 0.9;
     std::optional<double> metric(const std::string &) const override { return wait; }
     double anomalyScore(const std::string &) const override { return 0; }
-    std::optional<double> hotspotPercent(const std::string &) const override { return std::nullopt; }
+    std::optional<double> hotspotPercent(const std::string &, const std::string &) const override { return std::nullopt; }
 };
 
 const char *kPolicies = R"(policies:
