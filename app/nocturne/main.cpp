@@ -207,6 +207,7 @@ int main(int argc, char **argv)
         if (!service)
             return fail(QString::fromStdString(service.error().toString()));
         remediation = std::move(*service);
+        remediation->setClock([&engine] { return engine.clock().now(); });
         if (!rc->policiesYaml.empty())
             if (auto s = remediation->loadPolicies(rc->policiesYaml, rc->policiesSource, "config", Engine::SystemClock().now()); !s)
                 return fail(QString::fromStdString(s.error().toString()));

@@ -73,6 +73,16 @@ Result<std::unique_ptr<RemediationService>> RemediationService::open(Options opt
 
 RemediationService::~RemediationService() = default;
 
+void RemediationService::setClock(std::function<Timestamp()> clock)
+{
+    m_clock = std::move(clock);
+}
+
+Timestamp RemediationService::now() const
+{
+    return m_clock ? m_clock() : SystemClock().now();
+}
+
 void RemediationService::audit(const std::string &actor, const std::string &kind, std::int64_t id, const std::string &detail, Timestamp now)
 {
     (void)m_store->audit(actor, kind, "proposal " + std::to_string(id), clip(detail), now);
@@ -175,9 +185,10 @@ Result<std::int64_t> RemediationService::propose(const Policy &policy, const std
     p.proposer = proposer;
     p.reason = reason;
     p.incidentId = incidentId;
-    p.risk = m_plugins->actionMetadata(policy.plugin, policy.action).value(QLatin1String("risk")).toString(QString::fromStdString(policy.risk)).toStdString();
-    if (policy.risk == "high")
-        p.risk = "high"; // a policy may raise the plugin's risk, never lower it
+    // The plugin's risk for the action, raised (never lowered) by the policy's.
+    auto rank = [](const std::string &r) { return r == "high" ? 2 : r == "medium" ? 1 : 0; };
+    const std::string pluginRisk = m_plugins->actionMetadata(policy.plugin, policy.action).value(QLatin1String("risk")).toString(QStringLiteral("medium")).toStdString();
+    p.risk = rank(policy.risk) > rank(pluginRisk) ? policy.risk : pluginRisk;
     p.blastRadius = blastRadius;
     for (const QJsonValue &b : plan->state.value(QLatin1String("blastRadius")).toArray())
         if (std::find(p.blastRadius.begin(), p.blastRadius.end(), b.toString().toStdString()) == p.blastRadius.end())

@@ -39,6 +39,10 @@ public:
     ~RemediationService();
 
     RemediationStore &store() { return *m_store; }
+    // The time decisions are stamped with and expiries are judged by: the engine's clock (simulated during a scenario
+    // replay, so a proposal's time to live and its approvals are on the same clock). Default: the system clock.
+    void setClock(std::function<Timestamp()> clock);
+    Timestamp now() const;
     PluginHost &plugins() { return *m_plugins; }
 
     // Policies (YAML, see docs/remediation.md), replacing the current set; audited as a configuration change by `actor`.
@@ -93,6 +97,7 @@ private:
     std::map<std::int64_t, Timestamp> m_verifyDeadline; // guarded by m_policyMutex
     std::mutex m_runMutex;                // one execution path at a time (plugins have their own deadlines)
     std::atomic<std::uint64_t> m_version{0};
+    std::function<Timestamp()> m_clock; // set before use; guarded by being set once at start-up
 };
 
 QJsonObject planToJson(const PluginApi::Plan &plan);

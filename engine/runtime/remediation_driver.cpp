@@ -49,10 +49,17 @@ std::optional<double> EnginePolicyContext::hotspotPercent(const std::string &ser
 RemediationDriver::RemediationDriver(Engine &engine, RemediationService &service, int intervalMs, QObject *parent)
     : QObject(parent), m_engine(engine), m_service(service), m_timer(new QTimer(this))
 {
-    m_timer->setInterval(intervalMs);
-    connect(m_timer, &QTimer::timeout, this, [this] {
-        if (m_busy.exchange(true))
-            return; // the last tick is still running (a slow plugin): skip, never queue up
+    // Policies need every few seconds of *simulated* time (a `for 30s` term needs samples 30 s apart, a 5-minute
+    // fault must not fall between two ticks at 60× replay), so the timer is short and a tick runs when either
+    // `intervalMs` of simulated time or of wall time has passed.
+    m_timer->setInterval(std::min(intervalMs, 250));
+    connect(m_timer, &QTimer::timeout, this, [this, intervalMs] {
+        const Timestamp sim = m_engine.clock().now();
+        const bool due = sim - m_lastSimTick >= intervalMs * kMillisecond || !m_wall.isValid() || m_wall.elapsed() >= intervalMs;
+        if (!due || m_busy.exchange(true))
+            return; // not yet, or the last tick is still running (a slow plugin): skip, never queue up
+        m_lastSimTick = sim;
+        m_wall.restart();
         QThreadPool::globalInstance()->start([this] {
             tickNow();
             m_busy = false;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QObject>
 
 #include <atomic>
@@ -44,6 +45,8 @@ private:
     Engine &m_engine;
     RemediationService &m_service;
     QTimer *m_timer;
+    QElapsedTimer m_wall;
+    Timestamp m_lastSimTick = 0;
     std::atomic<bool> m_busy{false};
     std::mutex m_cacheMutex;
     std::map<std::int64_t, std::pair<Timestamp, IncidentView>> m_cache; // guarded by m_cacheMutex

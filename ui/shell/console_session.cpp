@@ -22,7 +22,7 @@ QString ConsoleSession::signIn(const QString &user, const QString &password)
 {
     if (!m_service)
         return tr("remediation is not configured (start with --remediation FILE)");
-    const Engine::Timestamp now = Engine::SystemClock().now();
+    const Engine::Timestamp now = m_service->now();
     auto token = m_service->login(user.toStdString(), password.toStdString(), now);
     if (!token)
         return QString::fromStdString(token.error().message);
@@ -39,7 +39,7 @@ QString ConsoleSession::signIn(const QString &user, const QString &password)
 void ConsoleSession::signOut()
 {
     if (m_service && signedIn())
-        m_service->store().logout(m_token, Engine::SystemClock().now());
+        m_service->store().logout(m_token, m_service->now());
     m_token.clear();
     m_user.clear();
     m_role = Engine::Role::Viewer;

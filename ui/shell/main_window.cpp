@@ -177,7 +177,7 @@ void MainWindow::buildToolBar()
         const QString reason = QInputDialog::getText(this, engage ? tr("Pause all automation") : tr("Resume automation"),
                                                      tr("Reason (recorded in the audit log):"), QLineEdit::Normal, {}, &ok);
         if (ok && !reason.trimmed().isEmpty()) {
-            const auto s = m_remediation->setKillSwitch(m_session->token(), engage, reason.toStdString(), Engine::SystemClock().now());
+            const auto s = m_remediation->setKillSwitch(m_session->token(), engage, reason.toStdString(), m_remediation->now());
             if (!s)
                 QMessageBox::warning(this, tr("Kill switch"), QString::fromStdString(s.error().message));
         }

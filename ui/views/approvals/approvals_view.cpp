@@ -222,7 +222,7 @@ void ApprovalsView::refresh()
                           : decidedAlready ? tr("You have already decided; another person must approve") : QString());
     m_reject->setEnabled(canDecide && current && (current->state == ProposalState::AwaitingApproval || current->state == ProposalState::Approved));
     m_rollback->setEnabled(canDecide && current && (current->state == ProposalState::Succeeded || current->state == ProposalState::Failed));
-    const Engine::Timestamp now = Engine::SystemClock().now();
+    const Engine::Timestamp now = m_service->now();
     if (m_service->version() == m_seenVersion) {
         // Only the timers move.
         for (int i = 0; i < m_queue->topLevelItemCount(); ++i) {
@@ -375,7 +375,7 @@ QString ApprovalsView::decide(bool approve, const QString &reason)
     const std::int64_t id = m_selected;
     Engine::RemediationService *service = m_service;
     return runDecision([service, token, id, why, approve] {
-        const Engine::Timestamp now = Engine::SystemClock().now();
+        const Engine::Timestamp now = service->now();
         return approve ? service->approve(token, id, why, now) : service->reject(token, id, why, now);
     });
 }
@@ -387,7 +387,7 @@ QString ApprovalsView::rollbackSelected(const QString &reason)
     const std::string token = m_session->token(), why = reason.toStdString();
     const std::int64_t id = m_selected;
     Engine::RemediationService *service = m_service;
-    return runDecision([service, token, id, why] { return service->rollback(token, id, why, Engine::SystemClock().now()); });
+    return runDecision([service, token, id, why] { return service->rollback(token, id, why, service->now()); });
 }
 
 QString ApprovalsView::trigger(const QString &pluginAction, const QString &target, const QString &reason, std::int64_t incidentId)
@@ -401,7 +401,7 @@ QString ApprovalsView::trigger(const QString &pluginAction, const QString &targe
                       action = parts[1].toStdString(), where = target.toStdString();
     Engine::RemediationService *service = m_service;
     return runDecision([service, token, plugin, action, where, why, incidentId]() -> Engine::Status {
-        auto id = service->trigger(token, plugin, action, where, {}, why, incidentId, Engine::SystemClock().now());
+        auto id = service->trigger(token, plugin, action, where, {}, why, incidentId, service->now());
         if (!id)
             return tl::unexpected(id.error());
         return {};
