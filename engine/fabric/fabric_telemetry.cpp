@@ -393,6 +393,11 @@ std::vector<FabricObservation> FabricCounterRates::update(const std::string &por
             out.push_back({port, "ib_port_link_downed_total", double(it->second)});
             break;
         }
+    if (auto r = first({"port_xmit_bytes"})) { // node_exporter's port_data_transmitted_bytes_total: already bytes
+        out.push_back({port, "ib_port_xmit_data_bytes_per_second", *r});
+        if (linkGbps > 0)
+            out.push_back({port, "ib_port_utilization_ratio", std::min(1.0, *r * 8 / (linkGbps * 1e9))});
+    }
     if (auto r = first({"PortXmitData", "port_xmit_data"})) {
         const double bytes = *r * 4; // counted in 4-byte words
         out.push_back({port, "ib_port_xmit_data_bytes_per_second", bytes});
@@ -415,6 +420,19 @@ std::vector<FabricObservation> FabricCounterRates::update(const std::string &por
     if (anyPause)
         out.push_back({port, "roce_pfc_pause_frames_per_second", pause});
     return out;
+}
+
+std::string nodeExporterInfinibandField(std::string_view metric)
+{
+    if (metric == "node_infiniband_port_errors_received_total")
+        return "port_rcv_errors";
+    if (metric == "node_infiniband_port_transmit_wait_total")
+        return "port_xmit_wait";
+    if (metric == "node_infiniband_link_downed_total")
+        return "link_downed";
+    if (metric == "node_infiniband_port_data_transmitted_bytes_total")
+        return "port_xmit_bytes";
+    return {};
 }
 
 std::size_t FabricCounterRates::resets() const

@@ -117,6 +117,7 @@ struct FabricObservation {
 //   LinkDownedCounter / link_downed → ib_port_link_downed_total (the count itself)
 //   PortXmitData / port_xmit_data (4-byte words) → ib_port_xmit_data_bytes_per_second, and
 //     ib_port_utilization_ratio when the link rate is known
+//   port_xmit_bytes (node_exporter's port_data_transmitted_bytes_total, in bytes) → the same two
 //   rx_prio<N>_pause + tx_prio<N>_pause (any priority) → roce_pfc_pause_frames_per_second
 // The first snapshot of a counter gives no rate; a reset restarts from the new value; saturated counters give none.
 class FabricCounterRates
@@ -130,6 +131,10 @@ public:
 private:
     std::map<std::pair<std::string, std::string>, CounterRate> m_rates;
 };
+
+// node_exporter's infiniband collector (node_infiniband_*_total{device, port}) as the counter names above; empty
+// for series it does not map.
+std::string nodeExporterInfinibandField(std::string_view metric);
 
 // A DOM reading as observations on an optic ("<port>/xcvr"): the weakest lane's RX and TX power, the highest bias,
 // module temperature and voltage.

@@ -234,7 +234,10 @@ private:
     mutable std::mutex m_fabricMutex;
     std::shared_ptr<const Fabric> m_fabric;                  // guarded by m_fabricMutex
     std::unique_ptr<FabricMonitor> m_fabricMonitor;          // guarded by m_fabricMutex
-    std::vector<int> m_fabricHandles;                        // by series id; -2: not resolved yet
+    std::vector<int> m_fabricHandles;                        // by series id; -2: not resolved yet, -3: a counter
+    std::unordered_map<std::uint32_t, std::pair<std::string, std::string>> m_fabricCounters; // series → (port, field)
+    std::unordered_map<std::string, double> m_fabricLinkGbps;  // port → link rate from node_infiniband_rate_bytes_per_second
+    FabricCounterRates m_fabricRates;                        // guarded by m_fabricMutex
     std::shared_ptr<const FabricHealthSnapshot> m_fabricHealth; // guarded by m_fabricMutex
     Timestamp m_fabricHealthAt = 0;
     std::vector<SpanRecord> m_graphSpans;   // spans since the last merge into the graph; guarded by m_graphMutex

@@ -3,6 +3,7 @@
 // elements, changes heat maps and has a wall page. NOCTURNE_SCREENSHOT_DIR saves the frames.
 #include <QApplication>
 #include <QDir>
+#include <QFile>
 #include <QTest>
 
 #include <set>
@@ -98,6 +99,42 @@ private Q_SLOTS:
         for (const FabricFinding &f : engine.fabricHealth()->findings)
             alarm |= f.element == "spine-01/p05/xcvr" && f.kind == FindingKind::TransceiverAlarm;
         QVERIFY(alarm);
+    }
+
+    void nodeExporterCountersOnAnImportedFabric()
+    {
+        // A real fabric (hdr-su1) and node_exporter's infiniband counters scraped from one host: the counters become
+        // rates on the right HCA port, and a burst of receive errors is a link finding there.
+        Engine::Engine::Options options;
+        options.detection = false;
+        Engine::Engine engine(options);
+        QFile topo(QStringLiteral(NOCTURNE_SHARED_DIR "/bench/fixtures/fabric/ibsim-hdr-su1.ibnetdiscover.txt"));
+        QVERIFY(topo.open(QIODevice::ReadOnly));
+        auto fabric = importIbnetdiscover(topo.readAll().toStdString(), "hdr-su1");
+        QVERIFY(fabric.has_value());
+        engine.loadFabric(std::move(*fabric));
+        auto series = [&](const char *name) {
+            return engine.store().intern(SeriesKey::make(name, {{"device", "mlx5_2"}, {"instance", "gpu-node003:9100"}, {"job", "node"}, {"port", "1"}}));
+        };
+        const SeriesId errors = series("node_infiniband_port_errors_received_total");
+        const SeriesId bytes = series("node_infiniband_port_data_transmitted_bytes_total");
+        const SeriesId rate = series("node_infiniband_rate_bytes_per_second");
+        double errorCount = 100, byteCount = 1e12;
+        for (int i = 0; i < 40; ++i) {
+            const Timestamp t = i * 15 * kSecond;
+            errorCount += i < 36 ? 0 : 15 * 60; // 60 errors/s for the last samples
+            byteCount += 15 * 1.25e9;           // 10 Gb/s on a 200 Gb/s link
+            engine.ingestSamples(std::vector<SampleRef>{{rate, t, 25e9}, {errors, t, errorCount}, {bytes, t, byteCount}}, "node_exporter");
+            engine.advanceTo(t + kSecond * 2);
+        }
+        const auto health = engine.fabricHealth();
+        const int port = engine.fabric()->findPort("gpu-node003/mlx5_2/p1");
+        QVERIFY(port >= 0);
+        QCOMPARE(health->portUtil[std::size_t(port)], 0.05f);
+        bool linkErrors = false;
+        for (const FabricFinding &f : health->findings)
+            linkErrors |= f.element == "gpu-node003/mlx5_2/p1" && f.kind == FindingKind::LinkErrors;
+        QVERIFY(linkErrors);
     }
 
     void mapPathSearchAndModes()
