@@ -249,26 +249,18 @@ void Fabric::finalize(int gpusPerServer)
     index();
 }
 
-int Fabric::findNode(std::string_view id) const
+namespace {
+int findIn(const std::unordered_map<std::string, int> &index, std::string_view key)
 {
-    auto it = m_nodeIndex.find(std::string(id));
-    return it == m_nodeIndex.end() ? -1 : it->second;
+    auto it = index.find(std::string(key));
+    return it == index.end() ? -1 : it->second;
 }
-int Fabric::findPort(std::string_view id) const
-{
-    auto it = m_portIndex.find(std::string(id));
-    return it == m_portIndex.end() ? -1 : it->second;
-}
-int Fabric::findGpu(std::string_view id) const
-{
-    auto it = m_gpuIndex.find(std::string(id));
-    return it == m_gpuIndex.end() ? -1 : it->second;
-}
-int Fabric::findServer(std::string_view name) const
-{
-    auto it = m_serverIndex.find(std::string(name));
-    return it == m_serverIndex.end() ? -1 : it->second;
-}
+} // namespace
+
+int Fabric::findNode(std::string_view id) const { return findIn(m_nodeIndex, id); }
+int Fabric::findPort(std::string_view id) const { return findIn(m_portIndex, id); }
+int Fabric::findGpu(std::string_view id) const { return findIn(m_gpuIndex, id); }
+int Fabric::findServer(std::string_view name) const { return findIn(m_serverIndex, name); }
 int Fabric::findJob(std::string_view name) const
 {
     for (std::size_t i = 0; i < jobs.size(); ++i)

@@ -8,19 +8,11 @@
 #include <set>
 
 #include "fabric.h"
+#include "core/text.h"
 
 namespace Nocturne::Engine {
 
 namespace {
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
-
 std::string where(std::string_view source, std::size_t line, std::size_t column)
 {
     return std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column);
@@ -46,13 +38,13 @@ bool parseInt(std::string_view s, int &out)
 // "gpu-node015/mlx5_7"; an empty or unusable description falls back to the discovery id ("S-…").
 std::string nodeIdFromDescription(std::string_view description, bool isSwitch, std::string_view fallback)
 {
-    std::string_view d = trim(description);
+    std::string_view d = trimBlanks(description);
     if (isSwitch) {
         if (auto semi = d.find(';'); semi != std::string_view::npos)
             d = d.substr(semi + 1);
         if (auto colon = d.find(':'); colon != std::string_view::npos)
             d = d.substr(0, colon);
-        d = trim(d);
+        d = trimBlanks(d);
         if (d.empty() || d.find_first_of(" \t/\"") != std::string_view::npos)
             return std::string(fallback);
         return std::string(d);
@@ -62,7 +54,7 @@ std::string nodeIdFromDescription(std::string_view description, bool isSwitch, s
     const auto space = d.find(' ');
     if (space == std::string_view::npos)
         return std::string(d) + "/HCA-1";
-    std::string host(trim(d.substr(0, space))), device(trim(d.substr(space + 1)));
+    std::string host(trimBlanks(d.substr(0, space))), device(trimBlanks(d.substr(space + 1)));
     for (char &c : device)
         if (c == ' ' || c == '/')
             c = '_';
@@ -195,7 +187,7 @@ Result<Fabric> importIbnetdiscover(std::string_view text, std::string_view sourc
         std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
         pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
         ++lineNo;
-        const std::string_view line = trim(raw);
+        const std::string_view line = trimBlanks(raw);
         if (line.empty()) {
             inNode = false;
             continue;
@@ -212,7 +204,7 @@ Result<Fabric> importIbnetdiscover(std::string_view text, std::string_view sourc
             std::size_t end = 0;
             if (!quoted(line, 0, id, end))
                 return error("node line without a quoted node id", 1);
-            std::string_view count = trim(line.substr(line.find_first_of(" \t"), line.find('"') - line.find_first_of(" \t")));
+            std::string_view count = trimBlanks(line.substr(line.find_first_of(" \t"), line.find('"') - line.find_first_of(" \t")));
             if (!parseInt(count, node.portCount) || node.portCount <= 0 || node.portCount > 4096)
                 return error("bad port count '" + std::string(count) + "'", 1);
             bool isSwitch = false;
@@ -271,13 +263,13 @@ Result<Fabric> importIbnetdiscover(std::string_view text, std::string_view sourc
                 if (quoted(comment, 0, desc, descEnd))
                     link.remoteDescription = std::string(desc);
                 // CA ports: "# lid 140 lmc 0 "desc" lid 44 4xHDR"; switch ports: "# "desc" lid 7 4xHDR".
-                if (trim(comment).substr(0, 4) == "lid ") {
-                    std::string_view rest = trim(comment).substr(4);
+                if (trimBlanks(comment).substr(0, 4) == "lid ") {
+                    std::string_view rest = trimBlanks(comment).substr(4);
                     parseInt(rest.substr(0, rest.find(' ')), link.lid);
                 }
                 const auto lastSpace = comment.find_last_of(' ');
                 if (lastSpace != std::string_view::npos)
-                    splitRate(trim(comment.substr(lastSpace + 1)), link.width, link.speed);
+                    splitRate(trimBlanks(comment.substr(lastSpace + 1)), link.width, link.speed);
             }
             links.push_back(std::move(link));
             continue;
@@ -307,7 +299,7 @@ Result<Fabric> importIblinkinfo(std::string_view text, std::string_view source)
         std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
         pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
         ++lineNo;
-        std::string_view line = trim(raw);
+        std::string_view line = trimBlanks(raw);
         if (line.empty() || line.front() == '#')
             continue;
         auto error = [&](const std::string &why, std::size_t column) {
@@ -316,7 +308,7 @@ Result<Fabric> importIblinkinfo(std::string_view text, std::string_view source)
         if (line.substr(0, 7) == "Switch:" || line.substr(0, 3) == "CA:") {
             PendingNode node;
             node.isSwitch = line.front() == 'S';
-            std::string_view rest = trim(line.substr(node.isSwitch ? 7 : 3));
+            std::string_view rest = trimBlanks(line.substr(node.isSwitch ? 7 : 3));
             if (rest.empty() || rest.back() != ':')
                 return error("header does not end with ':'", line.size());
             rest.remove_suffix(1);
@@ -324,7 +316,7 @@ Result<Fabric> importIblinkinfo(std::string_view text, std::string_view source)
                 const auto space = rest.find(' ');
                 if (space == std::string_view::npos || !parseHex(rest.substr(0, space), node.guid))
                     return error("switch header without a GUID", 9);
-                rest = trim(rest.substr(space + 1));
+                rest = trimBlanks(rest.substr(space + 1));
             }
             node.description = std::string(rest);
             found.push_back(std::move(node));
@@ -339,8 +331,8 @@ Result<Fabric> importIblinkinfo(std::string_view text, std::string_view source)
         if (arrow == std::string_view::npos || arrowEnd == std::string_view::npos || arrowEnd < arrow)
             return error("port row without '==( … )==>'", 1);
         std::vector<std::string_view> left;
-        for (std::string_view l = line.substr(0, arrow); !trim(l).empty();) {
-            l = trim(l);
+        for (std::string_view l = line.substr(0, arrow); !trimBlanks(l).empty();) {
+            l = trimBlanks(l);
             const auto sp = l.find_first_of(" \t");
             left.push_back(l.substr(0, sp));
             l = sp == std::string_view::npos ? std::string_view() : l.substr(sp);
@@ -362,7 +354,7 @@ Result<Fabric> importIblinkinfo(std::string_view text, std::string_view source)
         row.up = state.find("Active") != std::string_view::npos || state.find("LinkUp") != std::string_view::npos;
         row.up = row.up && state.find("Down") == std::string_view::npos;
         {
-            std::string_view s = trim(state);
+            std::string_view s = trimBlanks(state);
             const auto sp = s.find(' ');
             if (sp != std::string_view::npos && row.up) {
                 row.width = std::string(s.substr(0, sp));
@@ -372,11 +364,11 @@ Result<Fabric> importIblinkinfo(std::string_view text, std::string_view source)
             }
         }
         if (row.up) {
-            std::string_view right = trim(line.substr(arrowEnd + 4));
+            std::string_view right = trimBlanks(line.substr(arrowEnd + 4));
             const auto sp = right.find_first_of(" \t");
             if (sp == std::string_view::npos || !parseInt(right.substr(0, sp), row.remoteLid))
                 return error("bad remote lid", arrowEnd + 5);
-            right = trim(right.substr(sp));
+            right = trimBlanks(right.substr(sp));
             std::string_view rp = right.substr(0, right.find_first_of("[ \t"));
             if (!parseInt(rp, row.remotePort) || row.remotePort <= 0)
                 return error("bad remote port", arrowEnd + 5);

@@ -1,4 +1,5 @@
 #include "fabric_telemetry.h"
+#include "core/text.h"
 
 #include <charconv>
 #include <cstdlib>
@@ -8,15 +9,6 @@
 namespace Nocturne::Engine {
 
 namespace {
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
-
 std::string at(std::string_view source, std::size_t line, std::size_t column = 1)
 {
     return std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column);
@@ -39,7 +31,7 @@ Status forEachLine(std::string_view text, F &&f)
 
 bool parseU64(std::string_view s, std::uint64_t &out)
 {
-    s = trim(s);
+    s = trimBlanks(s);
     int base = 10;
     if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
         s.remove_prefix(2), base = 16;
@@ -50,7 +42,7 @@ bool parseU64(std::string_view s, std::uint64_t &out)
 // The first number in `s` ("6.762 mA", "-inf dBm", "40.01 degrees C"); NaN when there is none.
 double leadingNumber(std::string_view s)
 {
-    s = trim(s);
+    s = trimBlanks(s);
     if (s.substr(0, 4) == "-inf")
         return -std::numeric_limits<double>::infinity();
     double v = kNoValue;
@@ -89,15 +81,15 @@ Result<TransceiverDom> parseEthtoolModule(std::string_view text, std::string_vie
         return dom.lanes[i];
     };
     auto st = forEachLine(text, [&](std::string_view raw, std::size_t lineNo) -> Status {
-        const std::string_view line = trim(raw);
+        const std::string_view line = trimBlanks(raw);
         if (line.empty())
             return {};
         const auto colon = line.find(" : ");
         const auto colon2 = colon == std::string_view::npos ? line.find(':') : colon + 1;
         if (colon2 == std::string_view::npos)
             return makeError(ErrorCode::ParseError, "expected 'Label : value'", at(source, lineNo));
-        const std::string_view label = trim(line.substr(0, colon2));
-        const std::string_view value = trim(line.substr(colon2 + 1));
+        const std::string_view label = trimBlanks(line.substr(0, colon2));
+        const std::string_view value = trimBlanks(line.substr(colon2 + 1));
         any = true;
         const int ch = channelOf(label);
         auto starts = [&](std::string_view p) { return label.substr(0, p.size()) == p; };
@@ -158,7 +150,7 @@ Result<PortCounters> parsePerfquery(std::string_view text, std::string_view sour
     PortCounters out;
     bool header = false;
     auto st = forEachLine(text, [&](std::string_view raw, std::size_t lineNo) -> Status {
-        const std::string_view line = trim(raw);
+        const std::string_view line = trimBlanks(raw);
         if (line.empty())
             return {};
         if (line.front() == '#') {
@@ -179,7 +171,7 @@ Result<PortCounters> parsePerfquery(std::string_view text, std::string_view sour
             value.remove_prefix(1);
         std::uint64_t v = 0;
         if (!parseU64(value, v))
-            return makeError(ErrorCode::ParseError, "bad value '" + std::string(trim(value)) + "' for " + std::string(line.substr(0, colon)),
+            return makeError(ErrorCode::ParseError, "bad value '" + std::string(trimBlanks(value)) + "' for " + std::string(line.substr(0, colon)),
                              at(source, lineNo, colon + 2));
         out.values[std::string(line.substr(0, colon))] = v;
         return {};
@@ -200,7 +192,7 @@ Result<std::vector<PortErrorReport>> parseIbqueryerrors(std::string_view text, s
     std::uint64_t nodeGuid = 0;
     bool inNode = false;
     auto st = forEachLine(text, [&](std::string_view raw, std::size_t lineNo) -> Status {
-        const std::string_view line = trim(raw);
+        const std::string_view line = trimBlanks(raw);
         if (line.empty() || line.front() == '#')
             return {};
         if (line.substr(0, 11) == "Errors for ") {
@@ -227,7 +219,7 @@ Result<std::vector<PortErrorReport>> parseIbqueryerrors(std::string_view text, s
         const auto colon = line.find(':', portPos);
         if (colon == std::string_view::npos)
             return makeError(ErrorCode::ParseError, "missing ':' after the port", at(source, lineNo, portPos + 7));
-        const std::string_view port = trim(line.substr(portPos + 6, colon - portPos - 6));
+        const std::string_view port = trimBlanks(line.substr(portPos + 6, colon - portPos - 6));
         if (port == "ALL")
             r.port = -1;
         else if (std::uint64_t p = 0; parseU64(port, p) && p < 4096)
@@ -259,7 +251,7 @@ Result<std::vector<SysfsPort>> parseSysfsInfiniband(std::string_view text, std::
     std::vector<SysfsPort> out;
     std::map<std::pair<std::string, int>, std::size_t> index;
     auto st = forEachLine(text, [&](std::string_view raw, std::size_t lineNo) -> Status {
-        const std::string_view line = trim(raw);
+        const std::string_view line = trimBlanks(raw);
         if (line.empty() || line.front() == '#')
             return {};
         constexpr std::string_view prefix = "/sys/class/infiniband/";
@@ -267,7 +259,7 @@ Result<std::vector<SysfsPort>> parseSysfsInfiniband(std::string_view text, std::
         if (line.substr(0, prefix.size()) != prefix || colon == std::string_view::npos)
             return makeError(ErrorCode::ParseError, "expected '/sys/class/infiniband/<dev>/…: value'", at(source, lineNo));
         const std::string_view path = line.substr(prefix.size(), colon - prefix.size());
-        const std::string_view value = trim(line.substr(colon + 2));
+        const std::string_view value = trimBlanks(line.substr(colon + 2));
         const auto slash = path.find('/');
         if (slash == std::string_view::npos || path.substr(slash, 7) != "/ports/")
             return {}; // device attributes (board_id, fw_ver)

@@ -8,17 +8,15 @@
 
 #include "profile/profile_import_detail.h"
 
+#include "core/text.h"
+
 namespace Nocturne::Engine {
 
 namespace ProfileImportDetail {
 
 std::string_view trim(std::string_view s)
 {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
+    return trimBlanks(s);
 }
 
 std::string_view baseName(std::string_view path)

@@ -1,4 +1,5 @@
 #include "policy.h"
+#include "core/text.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -17,15 +18,6 @@ std::string substituteEntity(std::string text, const std::string &entity)
 }
 
 namespace {
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
 bool compare(double lhs, const std::string &op, double rhs)
 {
     if (op == ">")
@@ -70,20 +62,20 @@ std::vector<std::string_view> splitAnd(std::string_view text)
 Result<PolicyCondition> parseCondition(std::string_view text, std::string_view context)
 {
     PolicyCondition condition;
-    condition.text = std::string(trim(text));
+    condition.text = std::string(trimBlanks(text));
     if (condition.text.empty())
         return condition;
     for (std::string_view part : splitAnd(condition.text)) {
-        part = trim(part);
+        part = trimBlanks(part);
         PolicyTerm term;
         term.text = std::string(part);
         // "for <duration>" at the end.
         if (auto f = part.rfind(" for "); f != std::string_view::npos) {
-            auto d = parseDuration(std::string(trim(part.substr(f + 5))));
+            auto d = parseDuration(std::string(trimBlanks(part.substr(f + 5))));
             if (!d)
                 return makeError(ErrorCode::ParseError, "bad duration after 'for' in `" + term.text + "`", std::string(context));
             term.forDuration = *d;
-            part = trim(part.substr(0, f));
+            part = trimBlanks(part.substr(0, f));
         }
         // The operator outside quotes/braces, longest first.
         std::size_t opAt = std::string_view::npos;
@@ -105,7 +97,7 @@ Result<PolicyCondition> parseCondition(std::string_view text, std::string_view c
         term.op = std::string(part.substr(opAt, opAt + 1 < part.size() && part[opAt + 1] == '=' ? 2 : 1));
         if (term.op == "=" || term.op == "!")
             return makeError(ErrorCode::ParseError, "use == or != in `" + term.text + "`", std::string(context));
-        std::string_view lhs = trim(part.substr(0, opAt)), rhs = trim(part.substr(opAt + term.op.size()));
+        std::string_view lhs = trimBlanks(part.substr(0, opAt)), rhs = trimBlanks(part.substr(opAt + term.op.size()));
         bool percent = false;
         if (!rhs.empty() && rhs.back() == '%')
             percent = true, rhs.remove_suffix(1);
@@ -116,7 +108,7 @@ Result<PolicyCondition> parseCondition(std::string_view text, std::string_view c
             term.kind = PolicyTerm::Kind::RcaConfidence;
         } else if (lhs.substr(0, 8) == "anomaly(" && lhs.back() == ')') {
             term.kind = PolicyTerm::Kind::Anomaly;
-            term.subject = std::string(trim(lhs.substr(8, lhs.size() - 9)));
+            term.subject = std::string(trimBlanks(lhs.substr(8, lhs.size() - 9)));
         } else if (lhs.substr(0, 9) == "hotspot(\"" && lhs.size() > 11 && lhs.substr(lhs.size() - 2) == "\")") {
             term.kind = PolicyTerm::Kind::Hotspot;
             term.subject = std::string(lhs.substr(9, lhs.size() - 11));

@@ -19,23 +19,15 @@
 #include <future>
 
 #include "net/http_server.h"
+#include "plugin_test_support.h"
 #include "remediate/plugin_host.h"
 
 using namespace Nocturne::Engine;
+using Nocturne::Test::withEvents;
 using Nocturne::PluginApi::ActionRequest;
 using Nocturne::PluginApi::CancelToken;
 
 namespace {
-// Plugin calls block their caller; servers in this test live on the main thread, so calls run beside an event loop.
-template<typename F>
-auto withEvents(F &&f)
-{
-    auto future = std::async(std::launch::async, std::forward<F>(f));
-    while (future.wait_for(std::chrono::milliseconds(5)) != std::future_status::ready)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    return future.get();
-}
-
 const PluginInfo *find(const std::vector<PluginInfo> &plugins, const std::string &fileStem)
 {
     for (const PluginInfo &p : plugins)

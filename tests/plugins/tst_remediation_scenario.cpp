@@ -11,6 +11,7 @@
 #include <future>
 #include <set>
 
+#include "plugin_test_support.h"
 #include "remediate/remediation_service.h"
 #include "runtime/engine.h"
 #include "runtime/remediation_driver.h"
@@ -19,17 +20,9 @@
 #include "scenario/signal_generator.h"
 
 using namespace Nocturne::Engine;
+using Nocturne::Test::withEvents;
 
 namespace {
-template<typename F>
-auto withEvents(F &&f)
-{
-    auto future = std::async(std::launch::async, std::forward<F>(f));
-    while (future.wait_for(std::chrono::milliseconds(2)) != std::future_status::ready)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 2);
-    return future.get();
-}
-
 std::string readFile(const QString &path)
 {
     QFile f(path);

@@ -14,19 +14,13 @@
 #include "shell/snapshot_hub.h"
 #include "shell/view_registry.h"
 #include "theme/theme.h"
+#include "screenshot_support.h"
 #include "views/approvals/approvals_view.h"
 
 using namespace Nocturne;
 using namespace Nocturne::Engine;
 
 namespace {
-void save(QWidget &w, const char *name)
-{
-    const QString dir = qEnvironmentVariable("NOCTURNE_SCREENSHOT_DIR");
-    if (!dir.isEmpty())
-        w.grab().save(QDir(dir).filePath(QString::fromLatin1(name)));
-}
-
 class Context : public PolicyContext
 {
 public:
@@ -101,7 +95,7 @@ private Q_SLOTS:
         QVERIFY(view.decide(true, QStringLiteral("pool wait is real")).isEmpty());
         QVERIFY(view.waitIdle());
         QCOMPARE(service.proposals().front().approvals(), 1);
-        save(view, "approvals-queue.png");
+        Nocturne::Test::saveScreenshot(view, "approvals-queue.png");
         QVERIFY(session.signIn(QStringLiteral("bob"), QStringLiteral("bob-long-password")).isEmpty());
         QVERIFY(view.decide(true, QStringLiteral("agreed")).isEmpty());
         QVERIFY(view.waitIdle());
@@ -114,13 +108,13 @@ private Q_SLOTS:
         view.refresh();
         QCOMPARE(view.queueRows(), 2);
         QVERIFY(view.detailText().contains(QStringLiteral("INC-3")));
-        save(view, "approvals-detail.png");
+        Nocturne::Test::saveScreenshot(view, "approvals-detail.png");
 
         auto *tabs = view.findChild<QTabWidget *>();
         QVERIFY(tabs);
         tabs->setCurrentIndex(1);
         QVERIFY2(view.auditState().contains(QStringLiteral("chain intact")), qPrintable(view.auditState()));
-        save(view, "approvals-audit.png");
+        Nocturne::Test::saveScreenshot(view, "approvals-audit.png");
     }
 
     void killSwitchInTheToolbar()
@@ -151,7 +145,7 @@ private Q_SLOTS:
         QVERIFY((*opened)->setKillSwitch(window.session()->token(), true, "maintenance window", SystemClock().now()).has_value());
         QTRY_VERIFY_WITH_TIMEOUT(kill->isChecked(), 3000);
         QVERIFY(kill->text().contains(QStringLiteral("paused")));
-        save(window, "console-kill-switch.png");
+        Nocturne::Test::saveScreenshot(window, "console-kill-switch.png");
     }
 };
 

@@ -12,19 +12,13 @@
 #include "scenario/scenario_library.h"
 #include "shell/snapshot_hub.h"
 #include "theme/theme.h"
+#include "screenshot_support.h"
 #include "views/fabric/fabric_map_view.h"
 
 using namespace Nocturne;
 using namespace Nocturne::Engine;
 
 namespace {
-void save(QWidget &w, const char *name)
-{
-    const QString dir = qEnvironmentVariable("NOCTURNE_SCREENSHOT_DIR");
-    if (!dir.isEmpty())
-        w.grab().save(QDir(dir).filePath(QString::fromLatin1(name)));
-}
-
 // Ten minutes of a calm cluster, then an XID 79, a hot GPU, and an optic whose RX power falls 4 dB an hour.
 void feed(Engine::Engine &engine)
 {
@@ -156,7 +150,7 @@ private Q_SLOTS:
         QCOMPARE(layout.gpuRect.size(), std::size_t(256));
         for (const QRectF &r : layout.serverRect)
             QVERIFY(layout.bounds.contains(r));
-        save(view, "fabric-map.png");
+        Nocturne::Test::saveScreenshot(view, "fabric-map.png");
 
         // Two clicks: the path between the two servers, one per rail, hop by hop.
         auto click = [&](int server) {
@@ -174,18 +168,18 @@ private Q_SLOTS:
         QVERIFY(report.contains(QStringLiteral("leaf-03/p17")));             // the hop with the failing optic …
         QVERIFY(report.contains(QStringLiteral("forecast to cross")));        // … and its health
         QVERIFY(report.contains(QStringLiteral("XID 79")));                   // gpu5 of the far end on rail 5
-        save(view, "fabric-path.png");
+        Nocturne::Test::saveScreenshot(view, "fabric-path.png");
 
         QVERIFY(view.search(QStringLiteral("leaf-03/p17/xcvr")));
         QVERIFY(canvas->scale() >= 2.0);
         QVERIFY(!view.search(QStringLiteral("no-such-thing")));
-        save(view, "fabric-search.png");
+        Nocturne::Test::saveScreenshot(view, "fabric-search.png");
 
         view.setPathEndpoints({}, {});
         canvas->fit();
         canvas->setHeatMode(Ui::FabricMapCanvas::HeatMode::Temperature);
         canvas->setRail(3);
-        save(view, "fabric-heat-temperature.png");
+        Nocturne::Test::saveScreenshot(view, "fabric-heat-temperature.png");
         QVERIFY(!view.setPathEndpoints(QStringLiteral("gpu-node00"), QStringLiteral("nowhere")));
 
         // Wall page: no toolbar or side panel, the state banner on the map.
@@ -199,7 +193,7 @@ private Q_SLOTS:
         // The banner is painted in the top tenth: a dark red band when something is wrong.
         const QColor banner = frame.pixelColor(frame.width() - 20, 10);
         QVERIFY2(banner.red() > banner.green() * 2, qPrintable(banner.name()));
-        save(wall, "fabric-wall.png");
+        Nocturne::Test::saveScreenshot(wall, "fabric-wall.png");
     }
 };
 
