@@ -356,6 +356,25 @@ std::vector<std::pair<std::string, Role>> RemediationStore::users() const
 
 Result<std::string> RemediationStore::login(const std::string &name, const std::string &password, Timestamp now)
 {
+    // Guessing is slowed twice: PBKDF2 per attempt, and a lock after repeated failures (counted from the audit log,
+    // since the last successful sign-in, within the window).
+    if (m_options.lockoutFailures > 0) {
+        std::int64_t failures = 0;
+        {
+            std::lock_guard lock(m_mutex);
+            Statement q(m_db, "SELECT count(*) FROM audit WHERE subject = ? AND kind = 'login_failed' AND ts > ? AND ts > "
+                              "coalesce((SELECT max(ts) FROM audit WHERE subject = ? AND kind = 'login'), 0)");
+            q.text(1, "user " + name);
+            q.integer(2, now - m_options.lockoutWindow);
+            q.text(3, "user " + name);
+            if (sqlite3_step(q.stmt) == SQLITE_ROW)
+                failures = sqlite3_column_int64(q.stmt, 0);
+        }
+        if (failures >= m_options.lockoutFailures) {
+            (void)audit(name, "login_locked", "user " + name, std::to_string(failures) + " failed sign-ins in the window", now);
+            return makeError(ErrorCode::InvalidArgument, "too many failed sign-ins for this name; try again later", "login");
+        }
+    }
     QByteArray salt, hash;
     int iterations = 0;
     bool found = false;

@@ -52,6 +52,8 @@ public:
     struct Options {
         int pbkdf2Iterations = 310'000; // OWASP's figure for PBKDF2-HMAC-SHA256
         Duration sessionLifetime = 12 * kHour;
+        int lockoutFailures = 5;             // this many failed sign-ins for a name within …
+        Duration lockoutWindow = 15 * kMinute; // … this window lock it for the rest of the window
     };
     static Result<std::unique_ptr<RemediationStore>> open(const std::string &path, Options options);
     static Result<std::unique_ptr<RemediationStore>> open(const std::string &path) { return open(path, Options{}); }

@@ -21,7 +21,7 @@ namespace {
 void BM_AuditAppend(benchmark::State &state)
 {
     QTemporaryDir dir;
-    auto store = RemediationStore::open(dir.filePath(QStringLiteral("a.db")).toStdString(), RemediationStore::Options{1000, kHour});
+    auto store = RemediationStore::open(dir.filePath(QStringLiteral("a.db")).toStdString(), RemediationStore::Options{1000, kHour, 5, 15 * kMinute});
     std::int64_t i = 0;
     for (auto _ : state) {
         ++i;
@@ -55,7 +55,7 @@ void BM_AuditVerify20k(benchmark::State &state)
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("v.db")).toStdString();
     {
-        auto store = RemediationStore::open(path, RemediationStore::Options{1000, kHour});
+        auto store = RemediationStore::open(path, RemediationStore::Options{1000, kHour, 5, 15 * kMinute});
         for (int i = 1; i <= 20'000; ++i)
             (void)(*store)->audit("alice", "approve", "proposal " + std::to_string(i), "reason", i);
     }

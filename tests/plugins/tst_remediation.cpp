@@ -252,7 +252,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString db = dir.filePath(QStringLiteral("r.db"));
         {
-            auto store = RemediationStore::open(db.toStdString(), RemediationStore::Options{1000, 12 * kHour});
+            auto store = RemediationStore::open(db.toStdString(), RemediationStore::Options{1000, 12 * kHour, 5, 15 * kMinute});
             QVERIFY(store.has_value());
             for (int i = 1; i <= 50; ++i)
                 QVERIFY((*store)->audit("alice", "approve", "proposal " + std::to_string(i), "reason | with ; separators " + std::to_string(i), i).has_value());
@@ -305,7 +305,7 @@ private Q_SLOTS:
     void usersAndSessions()
     {
         QTemporaryDir dir;
-        auto store = RemediationStore::open(dir.filePath(QStringLiteral("u.db")).toStdString(), RemediationStore::Options{1000, kHour});
+        auto store = RemediationStore::open(dir.filePath(QStringLiteral("u.db")).toStdString(), RemediationStore::Options{1000, kHour, 5, 15 * kMinute});
         QVERIFY(store.has_value());
         RemediationStore &s = **store;
         QVERIFY(!s.addUser("bob", Role::Operator, "short", "admin", 0).has_value());
@@ -324,6 +324,14 @@ private Q_SLOTS:
             QVERIFY2(r.detail.find("horse") == std::string::npos, r.detail.c_str()); // passwords are never logged
         s.logout(*token, 4);
         QVERIFY(!s.authenticate(*token, 5).has_value());
+        // Guessing: after 5 failures in 15 minutes the name is locked, even for the right password, until the
+        // window passes.
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(!s.login("bob", "guess " + std::to_string(i), 10 + i).has_value());
+        auto locked = s.login("bob", "correct horse battery", 20);
+        QVERIFY(!locked.has_value());
+        QVERIFY(locked.error().message.find("too many") != std::string::npos);
+        QVERIFY(s.login("bob", "correct horse battery", 20 + 16 * kMinute).has_value());
         QVERIFY(s.verifyAudit().ok);
     }
 

@@ -2,6 +2,11 @@
 // approve/reject through a signed-in session with reasons, the two-person rule from the console, the audit tab's
 // verification state, and the kill switch in the main window's toolbar. NOCTURNE_SCREENSHOT_DIR saves the frames.
 #include <QAction>
+#include <QApplication>
+#include <QDialogButtonBox>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTimer>
 #include <QDir>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -91,6 +96,18 @@ private Q_SLOTS:
         QCOMPARE(service.proposals().front().approvals(), 0);
         QVERIFY2(view.statusText().contains(QStringLiteral("viewer")), qPrintable(view.statusText()));
         QVERIFY(!session.signIn(QStringLiteral("alice"), QStringLiteral("wrong")).isEmpty());
+        // The sign-in dialog: name and password typed, OK pressed; the key derivation runs off the UI thread.
+        QTimer::singleShot(50, this, [] {
+            QWidget *dialog = QApplication::activeModalWidget();
+            if (!dialog)
+                return;
+            const auto edits = dialog->findChildren<QLineEdit *>();
+            edits[0]->setText(QStringLiteral("alice"));
+            edits[1]->setText(QStringLiteral("alice-long-password"));
+            dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+        });
+        QVERIFY(session.promptSignIn(&view));
+        QCOMPARE(session.user(), QStringLiteral("alice"));
         QVERIFY(session.signIn(QStringLiteral("alice"), QStringLiteral("alice-long-password")).isEmpty());
         QVERIFY(view.decide(true, QStringLiteral("pool wait is real")).isEmpty());
         QVERIFY(view.waitIdle());

@@ -3,6 +3,8 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QFutureWatcher>
+#include <QtConcurrent>
 #include <QLabel>
 #include <QLineEdit>
 
@@ -22,14 +24,18 @@ QString ConsoleSession::signIn(const QString &user, const QString &password)
 {
     if (!m_service)
         return tr("remediation is not configured (start with --remediation FILE)");
-    const Engine::Timestamp now = m_service->now();
-    auto token = m_service->login(user.toStdString(), password.toStdString(), now);
+    auto token = m_service->login(user.toStdString(), password.toStdString(), m_service->now());
     if (!token)
         return QString::fromStdString(token.error().message);
-    auto session = m_service->store().authenticate(*token, now);
+    return adopt(*token);
+}
+
+QString ConsoleSession::adopt(const std::string &token)
+{
+    auto session = m_service->store().authenticate(token, m_service->now());
     if (!session)
         return QString::fromStdString(session.error().message);
-    m_token = *token;
+    m_token = token;
     m_user = QString::fromStdString(session->user);
     m_role = session->role;
     Q_EMIT changed();
@@ -62,13 +68,35 @@ bool ConsoleSession::promptSignIn(QWidget *parent)
     form->addRow(error);
     form->addRow(buttons);
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    // PBKDF2 takes about half a second by design: derive on a worker so the window keeps painting.
+    QFutureWatcher<std::pair<std::string, QString>> watcher;
     connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
-        const QString why = signIn(name->text(), password->text());
+        if (!m_service || watcher.isRunning())
+            return;
+        buttons->setEnabled(false);
+        error->setText(tr("signing in…"));
+        Engine::RemediationService *service = m_service;
+        const std::string user = name->text().toStdString(), secret = password->text().toStdString();
         password->clear();
-        if (why.isEmpty())
+        watcher.setFuture(QtConcurrent::run([service, user, secret]() -> std::pair<std::string, QString> {
+            auto token = service->login(user, secret, service->now());
+            if (!token)
+                return {std::string(), QString::fromStdString(token.error().message)};
+            return {*token, QString()};
+        }));
+    });
+    connect(&watcher, &QFutureWatcher<std::pair<std::string, QString>>::finished, &dialog, [&] {
+        buttons->setEnabled(true);
+        const auto [token, why] = watcher.result();
+        if (!why.isEmpty()) {
+            error->setText(why);
+            return;
+        }
+        const QString applied = adopt(token);
+        if (applied.isEmpty())
             dialog.accept();
         else
-            error->setText(why);
+            error->setText(applied);
     });
     return dialog.exec() == QDialog::Accepted;
 }

@@ -36,6 +36,7 @@ Q_SIGNALS:
     void changed();
 
 private:
+    QString adopt(const std::string &token); // a token from login(): becomes this console's session
     Engine::RemediationService *m_service;
     std::string m_token;
     QString m_user;
