@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
 #include <QTest>
 
 #include <set>
@@ -14,6 +15,7 @@
 #include "theme/theme.h"
 #include "screenshot_support.h"
 #include "views/fabric/fabric_map_view.h"
+#include "wall/wall_window.h"
 
 using namespace Nocturne;
 using namespace Nocturne::Engine;
@@ -194,6 +196,18 @@ private Q_SLOTS:
         const QColor banner = frame.pixelColor(frame.width() - 20, 10);
         QVERIFY2(banner.red() > banner.green() * 2, qPrintable(banner.name()));
         Nocturne::Test::saveScreenshot(wall, "fabric-wall.png");
+
+        // On a GPU cluster the NOC wall gets the fabric as its fourth page, titled.
+        Ui::WallWindow noc(hub, 60);
+        noc.resize(1920, 1080);
+        QCOMPARE(noc.pageCount(), 4);
+        noc.showPage(3);
+        QCOMPARE(noc.currentPage(), 3);
+        QVERIFY(noc.findChild<Ui::FabricMapView *>());
+        bool titled = false;
+        for (QLabel *label : noc.findChildren<QLabel *>())
+            titled |= label->text().contains(QStringLiteral("GPU fabric"));
+        QVERIFY(titled);
     }
 };
 

@@ -9,6 +9,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <iterator>
 
 #include "models/alert_table_model.h"
 #include "shell/snapshot_hub.h"
@@ -20,7 +21,8 @@
 namespace Nocturne::Ui {
 
 namespace {
-const char *const kPageTitles[] = {"Estate health", "Active incidents", "Alerts, last 6 hours"};
+// The fourth page exists only on GPU clusters (a fabric is loaded).
+const char *const kPageTitles[] = {"Estate health", "Active incidents", "Alerts, last 6 hours", "GPU fabric"};
 
 QString esc(const std::string &s)
 {
@@ -96,7 +98,7 @@ void WallWindow::showPage(int index)
 {
     m_pages->setCurrentIndex(std::clamp(index, 0, pageCount() - 1));
     m_title->setText(QStringLiteral("NOCTURNE · %1  <span style='font-size:%2px'>(%3/%4)</span>")
-                         .arg(tr(kPageTitles[currentPage()]))
+                         .arg(tr(kPageTitles[std::clamp(currentPage(), 0, int(std::size(kPageTitles)) - 1)]))
                          .arg(m_primaryPx * 2 / 3)
                          .arg(currentPage() + 1)
                          .arg(pageCount()));

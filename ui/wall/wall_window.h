@@ -15,7 +15,8 @@ class TimelineView;
 
 // NOC wall mode (`nocturne --wall`): full screen without window chrome, readable from across a room (primary text
 // ≥ 28 px at 1080p, scaled with the screen height), high contrast with state always shown by glyph and word as well
-// as colour. Pages rotate by themselves — estate health, active incidents, alert timeline of the last 6 h — and a
+// as colour. Pages rotate by themselves — estate health, active incidents, alert timeline of the last 6 h, and on GPU
+// clusters the fabric map — and a
 // red banner says when data is stale (a feed down, or no data for 60 s). Needs no input; reads snapshots only.
 class WallWindow : public QWidget
 {
