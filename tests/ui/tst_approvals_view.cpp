@@ -120,8 +120,17 @@ private Q_SLOTS:
         QVERIFY(view.detailText().contains(QStringLiteral("alice approved")));
 
         // A manual trigger from an incident, still under policy (risky: needs an approval).
-        QVERIFY(view.trigger(QStringLiteral("fixture-good.risky"), QStringLiteral("mysql-primary"), QStringLiteral("INC-3: row locks"), 3).isEmpty());
+        QVERIFY(view.trigger(QStringLiteral("fixture-good.risky"), QStringLiteral("mysql-primary"), QStringLiteral("INC-3: row locks"), 3,
+                             QJsonObject{{QStringLiteral("note"), QStringLiteral("lock holder is txn 4711")}})
+                    .isEmpty());
         QVERIFY(view.waitIdle());
+        QVERIFY(service.proposals().back().parametersJson.find("txn 4711") != std::string::npos);
+        // Parameters the action's schema does not know are refused before any plugin sees them.
+        QVERIFY(view.trigger(QStringLiteral("fixture-good.risky"), QStringLiteral("redis"), QStringLiteral("try"), 3,
+                             QJsonObject{{QStringLiteral("rm"), QStringLiteral("-rf")}})
+                    .isEmpty());
+        QVERIFY(view.waitIdle());
+        QVERIFY2(view.statusText().contains(QStringLiteral("unknown parameter")), qPrintable(view.statusText()));
         view.refresh();
         QCOMPARE(view.queueRows(), 2);
         QVERIFY(view.detailText().contains(QStringLiteral("INC-3")));

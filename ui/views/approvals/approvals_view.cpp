@@ -390,7 +390,8 @@ QString ApprovalsView::rollbackSelected(const QString &reason)
     return runDecision([service, token, id, why] { return service->rollback(token, id, why, service->now()); });
 }
 
-QString ApprovalsView::trigger(const QString &pluginAction, const QString &target, const QString &reason, std::int64_t incidentId)
+QString ApprovalsView::trigger(const QString &pluginAction, const QString &target, const QString &reason, std::int64_t incidentId,
+                               const QJsonObject &parameters)
 {
     if (!m_service)
         return tr("remediation is not configured");
@@ -400,8 +401,8 @@ QString ApprovalsView::trigger(const QString &pluginAction, const QString &targe
     const std::string token = m_session->token(), why = reason.toStdString(), plugin = parts[0].toStdString(),
                       action = parts[1].toStdString(), where = target.toStdString();
     Engine::RemediationService *service = m_service;
-    return runDecision([service, token, plugin, action, where, why, incidentId]() -> Engine::Status {
-        auto id = service->trigger(token, plugin, action, where, {}, why, incidentId, service->now());
+    return runDecision([service, token, plugin, action, where, why, incidentId, parameters]() -> Engine::Status {
+        auto id = service->trigger(token, plugin, action, where, parameters, why, incidentId, service->now());
         if (!id)
             return tl::unexpected(id.error());
         return {};
@@ -424,11 +425,14 @@ void ApprovalsView::proposeForIncident(qint64 incidentId, const QString &entity)
             action->addItem(key);
     }
     auto *target = new QLineEdit(entity, &dialog);
+    auto *params = new QLineEdit(&dialog);
+    params->setPlaceholderText(tr("{} — extra parameters as a JSON object, checked against the action's schema"));
     auto *reason = new QLineEdit(&dialog);
     reason->setPlaceholderText(tr("why (recorded in the audit log)"));
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
     form->addRow(tr("Action (policies allow)"), action);
     form->addRow(tr("Target"), target);
+    form->addRow(tr("Parameters"), params);
     form->addRow(tr("Reason"), reason);
     form->addRow(new QLabel(tr("The policy for this action decides approvals, cooldown and verification."), &dialog));
     form->addRow(buttons);
@@ -436,7 +440,18 @@ void ApprovalsView::proposeForIncident(qint64 incidentId, const QString &entity)
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
     if (dialog.exec() != QDialog::Accepted || reason->text().trimmed().isEmpty())
         return;
-    trigger(action->currentText(), target->text(), reason->text(), incidentId);
+    QJsonObject parameters;
+    if (!params->text().trimmed().isEmpty()) {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(params->text().toUtf8(), &error);
+        if (!doc.isObject()) {
+            m_status->setText(QStringLiteral("<span style='color:#d55e00'>✕ %1</span>")
+                                  .arg(tr("parameters are not a JSON object: %1").arg(error.errorString()).toHtmlEscaped()));
+            return;
+        }
+        parameters = doc.object();
+    }
+    trigger(action->currentText(), target->text(), reason->text(), incidentId, parameters);
 }
 
 int ApprovalsView::queueRows() const

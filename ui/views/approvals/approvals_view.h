@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QFutureWatcher>
+#include <QJsonObject>
 #include <QWidget>
 
 #include "remediate/remediation_service.h"
@@ -33,7 +34,8 @@ public:
     QString decide(bool approve, const QString &reason);     // empty on success, else why not
     QString rollbackSelected(const QString &reason);
     // Propose an action by hand for an incident (still under policy): plugin.action on target.
-    QString trigger(const QString &pluginAction, const QString &target, const QString &reason, std::int64_t incidentId);
+    QString trigger(const QString &pluginAction, const QString &target, const QString &reason, std::int64_t incidentId,
+                    const QJsonObject &parameters = {});
     int queueRows() const;
     QString detailText() const;
     QString auditState() const;
