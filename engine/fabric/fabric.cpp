@@ -126,27 +126,14 @@ void Fabric::index()
 
 void Fabric::finalize(int gpusPerServer)
 {
-    // Tiers: breadth-first from every HCA over cabled links.
-    std::deque<int> queue;
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-        nodes[i].tier = nodes[i].kind == FabricNodeKind::Switch ? -1 : 0;
+    // Tiers: hops from the nearest HCA over cabled links.
+    std::vector<int> hcas;
+    for (std::size_t i = 0; i < nodes.size(); ++i)
         if (nodes[i].kind != FabricNodeKind::Switch)
-            queue.push_back(int(i));
-    }
-    while (!queue.empty()) {
-        const int n = queue.front();
-        queue.pop_front();
-        for (int p : nodes[std::size_t(n)].ports) {
-            const int peer = ports[std::size_t(p)].peer;
-            if (peer < 0)
-                continue;
-            FabricNode &next = nodes[std::size_t(ports[std::size_t(peer)].node)];
-            if (next.tier < 0) {
-                next.tier = nodes[std::size_t(n)].tier + 1;
-                queue.push_back(ports[std::size_t(peer)].node);
-            }
-        }
-    }
+            hcas.push_back(int(i));
+    const std::vector<int> tiers = switchHops(hcas);
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        nodes[i].tier = tiers[i];
     for (FabricNode &n : nodes) {
         if (n.kind != FabricNodeKind::Switch)
             continue;
@@ -313,32 +300,38 @@ std::size_t Fabric::hcaCount() const
 
 // Stages between two switches over every shortest switch-to-switch path (the ECMP set): per step, the egress ports,
 // their optics, the far optics, the ingress ports and the next switches.
+// Breadth-first hop counts from the sources, stepping only onto switches (HCAs are ends, never transit); -1: unreached.
+std::vector<int> Fabric::switchHops(const std::vector<int> &sources) const
+{
+    std::vector<int> dist(nodes.size(), -1);
+    std::deque<int> queue;
+    for (int s : sources) {
+        dist[std::size_t(s)] = 0;
+        queue.push_back(s);
+    }
+    while (!queue.empty()) {
+        const int n = queue.front();
+        queue.pop_front();
+        for (int p : nodes[std::size_t(n)].ports) {
+            const int peer = ports[std::size_t(p)].peer;
+            if (peer < 0)
+                continue;
+            const int next = ports[std::size_t(peer)].node;
+            if (nodes[std::size_t(next)].kind != FabricNodeKind::Switch || dist[std::size_t(next)] >= 0)
+                continue;
+            dist[std::size_t(next)] = dist[std::size_t(n)] + 1;
+            queue.push_back(next);
+        }
+    }
+    return dist;
+}
+
 std::vector<int> Fabric::shortestSwitchPathStages(int from, int to, std::vector<PathStage> &stages, double &ecmp) const
 {
-    auto bfs = [&](int start) {
-        std::vector<int> dist(nodes.size(), -1);
-        std::deque<int> queue{start};
-        dist[std::size_t(start)] = 0;
-        while (!queue.empty()) {
-            const int n = queue.front();
-            queue.pop_front();
-            for (int p : nodes[std::size_t(n)].ports) {
-                const int peer = ports[std::size_t(p)].peer;
-                if (peer < 0)
-                    continue;
-                const int next = ports[std::size_t(peer)].node;
-                if (nodes[std::size_t(next)].kind != FabricNodeKind::Switch || dist[std::size_t(next)] >= 0)
-                    continue;
-                dist[std::size_t(next)] = dist[std::size_t(n)] + 1;
-                queue.push_back(next);
-            }
-        }
-        return dist;
-    };
     ecmp = 1;
     if (from == to)
         return {from};
-    const std::vector<int> dFrom = bfs(from), dTo = bfs(to);
+    const std::vector<int> dFrom = switchHops({from}), dTo = switchHops({to});
     const int total = dFrom[std::size_t(to)];
     if (total < 0)
         return {};

@@ -156,6 +156,7 @@ public:
 
 private:
     void index();
+    std::vector<int> switchHops(const std::vector<int> &sources) const;
     std::vector<int> shortestSwitchPathStages(int fromSwitch, int toSwitch, std::vector<PathStage> &stages,
                                               double &ecmp) const;
     Result<FabricPath> pathBetweenHcas(int hcaA, int hcaB) const;

@@ -142,7 +142,8 @@ void PluginHost::load()
             if (log)
                 log(name, line.toStdString());
         };
-        const Status init = call(name, "initialize", [context](RemediationAction &a) { return a.initialize(context); });
+        const Status init = call(name, "initialize", [context](RemediationAction &a) { return a.initialize(context); },
+                                 std::min(m_options.initTimeoutMs, m_options.timeoutMs));
         if (!init) {
             std::lock_guard relock(m_mutex);
             e->info.loaded = false;
@@ -207,6 +208,12 @@ Status PluginHost::validate(const std::string &plugin, const std::string &action
 
 Status PluginHost::call(const std::string &plugin, const char *what, const std::function<PluginApi::Result(RemediationAction &)> &fn)
 {
+    return call(plugin, what, fn, m_options.timeoutMs);
+}
+
+Status PluginHost::call(const std::string &plugin, const char *what, const std::function<PluginApi::Result(RemediationAction &)> &fn,
+                        int timeoutMs)
+{
     Entry *entry = nullptr;
     {
         std::lock_guard lock(m_mutex);
@@ -233,10 +240,10 @@ Status PluginHost::call(const std::string &plugin, const char *what, const std::
             promise->set_value(PluginApi::Result::failure(QStringLiteral("unknown exception")));
         }
     }).detach();
-    if (future.wait_for(std::chrono::milliseconds(m_options.timeoutMs)) != std::future_status::ready) {
+    if (future.wait_for(std::chrono::milliseconds(timeoutMs)) != std::future_status::ready) {
         std::lock_guard lock(m_mutex);
         entry->info.hung = true;
-        entry->info.error = std::string(what) + " did not return within " + std::to_string(m_options.timeoutMs) + " ms";
+        entry->info.error = std::string(what) + " did not return within " + std::to_string(timeoutMs) + " ms";
         return makeError(ErrorCode::Cancelled, entry->info.error, plugin);
     }
     const PluginApi::Result r = future.get();

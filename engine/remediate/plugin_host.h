@@ -41,6 +41,7 @@ public:
         std::map<std::string, QJsonObject> config;    // per plugin name (secrets live here; never logged)
         QString workDirectory;
         int timeoutMs = 30'000;
+        int initTimeoutMs = 5'000; // initialize() runs at start-up: a plugin may not hold the console back longer
         std::function<void(const std::string &plugin, const std::string &line)> log;
     };
     explicit PluginHost(Options options);
@@ -62,6 +63,8 @@ public:
 private:
     struct Entry;
     Status call(const std::string &plugin, const char *what, const std::function<PluginApi::Result(PluginApi::RemediationAction &)> &fn);
+    Status call(const std::string &plugin, const char *what, const std::function<PluginApi::Result(PluginApi::RemediationAction &)> &fn,
+                int timeoutMs);
     Options m_options;
     mutable std::mutex m_mutex;
     std::vector<std::unique_ptr<Entry>> m_entries; // guarded by m_mutex (the vector; entries are stable)

@@ -293,7 +293,7 @@ std::string RateGate::acquire(const std::string &key, const Limits &limits, Time
     std::lock_guard lock(m_mutex);
     std::vector<Timestamp> &starts = m_starts[key];
     if (!starts.empty() && limits.cooldown > 0 && now - starts.back() < limits.cooldown)
-        return "in cooldown for another " + std::to_string((limits.cooldown - (now - starts.back())) / kSecond) + " s";
+        return "in cooldown: " + std::to_string(limits.cooldown / kSecond) + " s after the last start";
     if (limits.maxExecutions > 0 && limits.window > 0) {
         const auto recent = std::count_if(starts.begin(), starts.end(), [&](Timestamp t) { return now - t < limits.window; });
         if (recent >= limits.maxExecutions)

@@ -118,7 +118,7 @@ public:
         int maxExecutions = 0; // 0: unlimited
         Duration window = 0;
     };
-    // Empty string: allowed (and recorded); otherwise why not.
+    // Empty string: allowed (and recorded); otherwise why not (a stable text, so callers can tell a new reason).
     std::string acquire(const std::string &key, const Limits &limits, Timestamp now);
     void restore(const std::string &key, Timestamp startedAt);
 

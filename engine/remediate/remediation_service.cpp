@@ -55,10 +55,12 @@ Result<std::unique_ptr<RemediationService>> RemediationService::open(Options opt
     std::unique_ptr<RemediationService> service(new RemediationService());
     service->m_store = std::move(*store);
     RemediationStore *audit = service->m_store.get();
+    RemediationService *self = service.get();
     auto userLog = options.plugins.log;
-    // Plugin log lines land in the audit trail as plugin output.
-    options.plugins.log = [audit, userLog, now](const std::string &plugin, const std::string &line) {
-        (void)audit->audit("plugin:" + plugin, "plugin_output", "plugin " + plugin, clip(line, 2000), now);
+    // Plugin log lines land in the audit trail as plugin output, stamped when they are written (on the service's
+    // clock, like every other record).
+    options.plugins.log = [audit, userLog, self](const std::string &plugin, const std::string &line) {
+        (void)audit->audit("plugin:" + plugin, "plugin_output", "plugin " + plugin, clip(line, 2000), self->now());
         if (userLog)
             userLog(plugin, line);
     };
@@ -351,9 +353,8 @@ void RemediationService::run(std::int64_t id, const std::string &actor, Timestam
 
 void RemediationService::hold(std::int64_t id, const std::string &why, Timestamp now)
 {
-    // Cooldown numbers change every second; audit the reason once, not every tick.
-    const std::string stable = why.substr(0, why.find(" for another"));
-    if (m_book.note(id, stable)) {
+    // Audited once per reason, not every tick.
+    if (m_book.note(id, why)) {
         persist(id);
         audit("system", "held", id, why, now);
     }

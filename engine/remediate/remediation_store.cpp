@@ -291,6 +291,18 @@ std::vector<AuditRecord> RemediationStore::auditRecords(std::int64_t afterSeq, s
     return out;
 }
 
+std::vector<AuditRecord> RemediationStore::latestAuditRecords(std::size_t limit) const
+{
+    std::lock_guard lock(m_mutex);
+    std::vector<AuditRecord> out;
+    Statement q(m_db, "SELECT seq, ts, actor, kind, subject, detail, prev, hash FROM audit ORDER BY seq DESC LIMIT ?");
+    q.integer(1, std::int64_t(limit));
+    while (sqlite3_step(q.stmt) == SQLITE_ROW)
+        out.push_back(AuditRecord{sqlite3_column_int64(q.stmt, 0), sqlite3_column_int64(q.stmt, 1), q.column(2), q.column(3),
+                                  q.column(4), q.column(5), q.column(6), q.column(7)});
+    return out;
+}
+
 AuditVerification RemediationStore::verifyAudit() const
 {
     std::lock_guard lock(m_mutex);

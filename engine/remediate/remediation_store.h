@@ -64,6 +64,8 @@ public:
     Result<AuditRecord> audit(const std::string &actor, const std::string &kind, const std::string &subject,
                               const std::string &detail, Timestamp ts);
     std::vector<AuditRecord> auditRecords(std::int64_t afterSeq = 0, std::size_t limit = 10'000) const;
+    // The newest `limit` records, newest first (the audit viewer's page).
+    std::vector<AuditRecord> latestAuditRecords(std::size_t limit) const;
     AuditVerification verifyAudit() const;
     // The same check on a file, read-only (nocturne-engine audit verify).
     static AuditVerification verifyAuditFile(const std::string &path);

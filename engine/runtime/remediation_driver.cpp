@@ -3,6 +3,8 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <set>
+
 #include "profile/hotspots.h"
 #include "runtime/engine.h"
 
@@ -82,6 +84,15 @@ std::vector<IncidentView> RemediationDriver::incidents()
     if (!snapshot || !snapshot->incidents)
         return out;
     const Timestamp now = m_engine.clock().now();
+    {
+        // Forget closed incidents, so the cache stays as small as the open set.
+        std::set<std::int64_t> open;
+        for (const Incident &incident : *snapshot->incidents)
+            if (incident.open())
+                open.insert(incident.id);
+        std::lock_guard lock(m_cacheMutex);
+        std::erase_if(m_cache, [&](const auto &entry) { return !open.count(entry.first); });
+    }
     for (const Incident &incident : *snapshot->incidents) {
         if (!incident.open())
             continue;

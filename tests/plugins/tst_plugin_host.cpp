@@ -19,6 +19,7 @@
 #include <future>
 
 #include "net/http_server.h"
+#include "../integration/integration_support.h"
 #include "plugin_test_support.h"
 #include "remediate/plugin_host.h"
 
@@ -60,12 +61,6 @@ std::vector<QStringList> readEchoes(const QString &path)
     return out;
 }
 
-quint16 freePort()
-{
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
 } // namespace
 
 class TestPluginHost : public QObject
@@ -328,7 +323,7 @@ private Q_SLOTS:
         QVERIFY(config.open(QIODevice::WriteOnly));
         config.write("route:\n  receiver: none\nreceivers:\n  - name: none\n");
         config.close();
-        const quint16 port = freePort();
+        const quint16 port = Nocturne::Test::freeLoopbackPort();
         QProcess am;
         am.start(binary, {QStringLiteral("--config.file=") + config.fileName(), QStringLiteral("--storage.path=") + dir.filePath(QStringLiteral("data")),
                           QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port), QStringLiteral("--cluster.listen-address=")});

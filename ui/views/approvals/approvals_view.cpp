@@ -195,6 +195,7 @@ ApprovalsView::ApprovalsView(Engine::RemediationService *service, ConsoleSession
         m_seenVersion = ~0ull;
         refresh();
     });
+    connect(&m_auditWork, &QFutureWatcher<AuditPage>::finished, this, [this] { showAudit(m_auditWork.result()); });
     m_timer->setInterval(1000);
     connect(m_timer, &QTimer::timeout, this, &ApprovalsView::refresh);
     m_timer->start();
@@ -322,19 +323,25 @@ void ApprovalsView::renderDetail()
 
 void ApprovalsView::renderAudit()
 {
-    if (!m_service)
+    if (!m_service || m_auditWork.isRunning())
         return;
-    const Engine::AuditVerification v = m_service->store().verifyAudit();
+    Engine::RemediationService *service = m_service;
+    m_auditWork.setFuture(QtConcurrent::run([service] {
+        return AuditPage{service->store().verifyAudit(), service->store().latestAuditRecords(2000)};
+    }));
+}
+
+void ApprovalsView::showAudit(const AuditPage &page)
+{
+    const Engine::AuditVerification &v = page.verification;
     m_auditState->setText(v.ok ? tr("<span style='color:#009e73'><b>✓ chain intact</b></span> — %1 records, each hashed with the one before")
                                      .arg(v.records)
                                : tr("<span style='color:#d55e00'><b>✕ chain broken at record %1</b></span>: %2")
                                      .arg(v.firstBad)
                                      .arg(QString::fromStdString(v.reason).toHtmlEscaped()));
-    const auto records = m_service->store().auditRecords(0, 100'000);
-    const std::size_t shown = std::min<std::size_t>(records.size(), 2000); // newest first
-    m_audit->setRowCount(int(shown));
-    for (std::size_t i = 0; i < shown; ++i) {
-        const Engine::AuditRecord &r = records[records.size() - 1 - i];
+    m_audit->setRowCount(int(page.newest.size()));
+    for (std::size_t i = 0; i < page.newest.size(); ++i) {
+        const Engine::AuditRecord &r = page.newest[i];
         const QStringList cells{QString::number(r.seq), when(r.ts), QString::fromStdString(r.actor), QString::fromStdString(r.kind),
                                 QString::fromStdString(r.subject), QString::fromStdString(r.detail)};
         for (int c = 0; c < cells.size(); ++c)

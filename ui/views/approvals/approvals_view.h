@@ -49,6 +49,8 @@ public Q_SLOTS:
 private:
     void renderDetail();
     void renderAudit();
+    struct AuditPage;
+    void showAudit(const AuditPage &page);
     QString runDecision(std::function<Engine::Status()> action);
 
     Engine::RemediationService *m_service;
@@ -66,6 +68,12 @@ private:
     std::uint64_t m_seenVersion = ~0ull;
     std::int64_t m_selected = 0;
     QFutureWatcher<QString> m_work;
+    // The audit tab's data: the whole chain is re-verified, which grows with the log, so it runs on a worker.
+    struct AuditPage {
+        Engine::AuditVerification verification;
+        std::vector<Engine::AuditRecord> newest;
+    };
+    QFutureWatcher<AuditPage> m_auditWork;
 };
 
 } // namespace Nocturne::Ui
