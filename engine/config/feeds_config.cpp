@@ -1,5 +1,7 @@
 #include "feeds_config.h"
 
+#include "logs/log_format.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -251,11 +253,16 @@ FeedConfig parseFeed(const YAML::Node &node, const std::string &path, const std:
             feed.sharedSecret = scalar(node["shared_secret"], path + ".shared_secret");
     } else if (type == "log_file") {
         feed.type = FeedConfig::Type::LogFile;
-        keys.insert({"path", "source", "from_start"});
+        keys.insert({"path", "source", "from_start", "format"});
         feed.file = scalar(need("path"), path + ".path");
         feed.source = node["source"] ? scalar(node["source"], path + ".source") : std::string();
         if (node["from_start"])
             feed.fromStart = boolean(node["from_start"], path + ".from_start");
+        if (node["format"]) {
+            feed.logFormat = scalar(node["format"], path + ".format");
+            if (auto ok = LogFormat::fromSpec(feed.logFormat); !ok)
+                fail(node["format"], path + ".format: " + ok.error().message);
+        }
     } else {
         fail(node["type"], path + ".type: unknown feed type '" + type
                                + "' (expected kafka, prometheus_scrape, prometheus_api, alertmanager_webhook, log_file, loki_tail or pprof)");

@@ -57,6 +57,7 @@ struct FeedConfig {
     std::string file;
     std::string source;
     bool fromStart = false;
+    std::string logFormat = "auto"; // auto (learned from the first lines), raw, a preset or a Loghub-notation pattern
 };
 
 struct NocturneConfig {

@@ -57,14 +57,14 @@ bool conditionHolds(const KnowledgeBase::Condition &c, const RcaCandidate &candi
 {
     for (const RcaEvidence &e : candidate.evidence) {
         if (!c.log.empty()) {
-            if (e.kind == "log" && std::regex_search(e.text, c.logRegex))
+            if (e.kind == "log" && c.logRegex.partialMatch(e.text))
                 return true;
             continue;
         }
         if (!c.kind.empty() && e.kind != c.kind)
             continue;
         if (!c.metric.empty()) {
-            if (c.metricIsRegex ? !std::regex_search(e.metric, c.metricRegex) : e.metric != c.metric)
+            if (c.metricIsRegex ? !c.metricRegex.partialMatch(e.metric) : e.metric != c.metric)
                 continue;
         }
         if (e.kind == "change" || e.kind == "log") {
@@ -304,6 +304,15 @@ Result<KnowledgeBase> KnowledgeBase::parse(std::string_view yaml, std::string_vi
         const YAML::Node root = YAML::Load(std::string(yaml));
         if (!root.IsMap() || !root["patterns"] || !root["patterns"].IsSequence())
             return makeError(ErrorCode::ParseError, "expected `patterns:` with a list of patterns", where(root.Mark()));
+        // Knowledge files can come from operators: RE2 keeps a careless pattern linear in the evidence text.
+        using Regex = Nocturne::Engine::Pattern; // in here, plain `Pattern` is KnowledgeBase::Pattern
+        const auto compile = [&](const std::string &regex, const YAML::Node &at, Regex &out) -> Status {
+            auto compiled = Regex::compile(regex, Regex::Options{.caseInsensitive = true});
+            if (!compiled)
+                return makeError(ErrorCode::ParseError, "bad regex: " + compiled.error().message, where(at.Mark()));
+            out = std::move(*compiled);
+            return {};
+        };
         const auto parseConditions = [&](const YAML::Node &list, std::vector<Condition> &out) -> Status {
             if (!list.IsSequence())
                 return makeError(ErrorCode::ParseError, "conditions must be a list", where(list.Mark()));
@@ -314,28 +323,27 @@ Result<KnowledgeBase> KnowledgeBase::parse(std::string_view yaml, std::string_vi
                 for (const auto &kv : n) {
                     const std::string key = kv.first.as<std::string>();
                     const std::string value = kv.second.as<std::string>();
-                    try {
-                        if (key == "metric") {
-                            c.metricIsRegex = !value.empty() && value.front() == '~';
-                            c.metric = c.metricIsRegex ? value.substr(1) : value;
-                            if (c.metricIsRegex)
-                                c.metricRegex = std::regex(c.metric, std::regex::ECMAScript | std::regex::icase);
-                        } else if (key == "kind") {
-                            c.kind = value;
-                        } else if (key == "log") {
-                            c.log = value.front() == '~' ? value.substr(1) : value;
-                            c.logRegex = std::regex(c.log, std::regex::ECMAScript | std::regex::icase);
-                        } else if (key == "direction") {
-                            if (value != "rise" && value != "fall")
-                                return makeError(ErrorCode::ParseError, "direction is rise or fall", where(kv.second.Mark()));
-                            c.direction = value == "rise" ? 1 : -1;
-                        } else if (key == "min_score") {
-                            c.minScore = kv.second.as<double>();
-                        } else {
-                            return makeError(ErrorCode::ParseError, "unknown condition key `" + key + "`", where(kv.first.Mark()));
+                    if (key == "metric") {
+                        c.metricIsRegex = !value.empty() && value.front() == '~';
+                        c.metric = c.metricIsRegex ? value.substr(1) : value;
+                        if (c.metricIsRegex) {
+                            if (auto s = compile(c.metric, kv.second, c.metricRegex); !s)
+                                return s;
                         }
-                    } catch (const std::regex_error &e) {
-                        return makeError(ErrorCode::ParseError, std::string("bad regex: ") + e.what(), where(kv.second.Mark()));
+                    } else if (key == "kind") {
+                        c.kind = value;
+                    } else if (key == "log") {
+                        c.log = !value.empty() && value.front() == '~' ? value.substr(1) : value;
+                        if (auto s = compile(c.log, kv.second, c.logRegex); !s)
+                            return s;
+                    } else if (key == "direction") {
+                        if (value != "rise" && value != "fall")
+                            return makeError(ErrorCode::ParseError, "direction is rise or fall", where(kv.second.Mark()));
+                        c.direction = value == "rise" ? 1 : -1;
+                    } else if (key == "min_score") {
+                        c.minScore = kv.second.as<double>();
+                    } else {
+                        return makeError(ErrorCode::ParseError, "unknown condition key `" + key + "`", where(kv.first.Mark()));
                     }
                 }
                 if (c.metric.empty() && c.kind.empty() && c.log.empty())

@@ -1,11 +1,11 @@
 #pragma once
 
 #include <map>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/pattern.h"
 #include "core/result.h"
 #include "diagnose/root_cause.h"
 
@@ -51,10 +51,11 @@ public:
     {
         std::string metric;
         bool metricIsRegex = false;
-        std::regex metricRegex;
+        // Qualified: the nested KnowledgeBase::Pattern below would otherwise change what the name means here.
+        Nocturne::Engine::Pattern metricRegex; // case-insensitive, matched anywhere in the metric name
         std::string kind;
         std::string log;
-        std::regex logRegex;
+        Nocturne::Engine::Pattern logRegex; // case-insensitive, matched anywhere in the log text
         int direction = 0; // +1 rise, −1 fall, 0 either
         double minScore = 4;
     };

@@ -164,6 +164,7 @@ std::vector<Error> FeedManager::apply(const NocturneConfig &config, std::string 
             o.path = feed.file;
             o.source = feed.source;
             o.fromStart = feed.fromStart;
+            o.format = feed.logFormat;
             const std::string name = "log-file:" + feed.name;
             running->feedName = name;
             running->follower = std::make_unique<LogFileFollower>(

@@ -46,7 +46,10 @@ void LogFileFollower::stop()
 
 LogFileFollower::Stats LogFileFollower::stats() const
 {
-    return Stats{m_lines.load(), m_bytes.load(), m_rotations.load(), m_truncations.load(), m_oversized.load()};
+    Stats s{m_lines.load(), m_bytes.load(), m_rotations.load(), m_truncations.load(), m_oversized.load(), m_records.load(), {}};
+    std::lock_guard lock(m_formatMutex);
+    s.format = m_formatText;
+    return s;
 }
 
 LogLevel LogFileFollower::guessLevel(std::string_view line)
@@ -102,12 +105,50 @@ void LogFileFollower::emitLine(std::string line, std::vector<LogRecord> &batch)
     if (!line.empty() && line.back() == '\r')
         line.pop_back();
     ++m_lines;
-    LogRecord record;
-    record.ts = m_clock.now();
-    record.source = m_options.source;
-    record.level = guessLevel(line);
-    record.message = std::move(line);
-    batch.push_back(std::move(record));
+    if (!m_format) {
+        m_learning.push_back(std::move(line));
+        if (m_learning.size() >= m_options.learnLines)
+            learnFormat(batch);
+        return;
+    }
+    if (auto record = m_assembler->add(line))
+        emitRecord(*record, batch);
+}
+
+void LogFileFollower::learnFormat(std::vector<LogRecord> &batch)
+{
+    if (!m_format) {
+        auto spec = LogFormat::fromSpec(m_options.format);
+        // The configuration was validated when loaded; an unknown spelling here falls back to learning.
+        m_format = spec && *spec ? std::move(**spec) : LogFormat::learn(m_learning);
+        m_assembler = std::make_unique<LogRecordAssembler>(*m_format);
+        std::lock_guard lock(m_formatMutex);
+        m_formatText = m_format->name() == "auto" ? "auto: " + m_format->pattern() : m_format->name();
+    }
+    std::vector<std::string> pending = std::move(m_learning);
+    m_learning.clear();
+    for (const std::string &line : pending) {
+        if (auto record = m_assembler->add(line))
+            emitRecord(*record, batch);
+    }
+}
+
+void LogFileFollower::emitRecord(const LogRecordAssembler::Record &record, std::vector<LogRecord> &batch)
+{
+    ++m_records;
+    const std::string_view text = record.text;
+    const std::size_t newline = text.find('\n');
+    const std::string_view first = text.substr(0, newline);
+    LogRecord out;
+    out.ts = m_clock.now();
+    out.source = m_options.source;
+    const std::string_view level = m_format->level(first);
+    out.level = level.empty() ? guessLevel(first) : parseLogLevel(std::string(level));
+    const std::optional<std::string_view> content = m_format->contentView(first);
+    out.message = std::string(content ? *content : first);
+    if (newline != std::string_view::npos)
+        out.message.append(text.substr(newline));
+    batch.push_back(std::move(out));
     if (batch.size() >= m_options.maxBatch) {
         m_sink(std::move(batch));
         batch.clear();
@@ -153,6 +194,7 @@ void LogFileFollower::readAvailable(std::vector<LogRecord> &batch)
 void LogFileFollower::pollOnce()
 {
     std::vector<LogRecord> batch;
+    const std::uint64_t bytesBefore = m_bytes.load();
     if (!m_file) {
         // Waiting for the file: once it appears, a file that did not exist at start is read from its beginning.
         if (!openCurrent(m_firstOpen && !m_options.fromStart)) {
@@ -180,6 +222,16 @@ void LogFileFollower::pollOnce()
             m_offset = 0;
             std::fseek(m_file, 0, SEEK_SET);
             readAvailable(batch);
+        }
+    }
+    // Quiet since the last poll: learn from what there is and emit the record in progress (a stack trace written in
+    // one go arrives within one poll).
+    if (m_bytes.load() == bytesBefore) {
+        if (!m_format && !m_learning.empty())
+            learnFormat(batch);
+        if (m_assembler) {
+            if (auto record = m_assembler->flush())
+                emitRecord(*record, batch);
         }
     }
     if (!batch.empty())

@@ -71,7 +71,8 @@ LogAnalyzer::AddResult LogAnalyzer::add(Timestamp ts, const std::string &sourceN
     if (bucket > s.bucketStart)
         s.bucketStart = bucket;
     const std::size_t before = s.miner.templates().size();
-    const TemplateId id = s.miner.add(message);
+    // A record's first line is its message; continuation lines (a stack trace) are evidence, not part of the template.
+    const TemplateId id = s.miner.add(message.substr(0, message.find('\n')));
     AddResult result;
     result.templateId = id;
     result.isNew = s.miner.templates().size() > before && id.value >= before;

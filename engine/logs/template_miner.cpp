@@ -23,7 +23,7 @@ bool isHex(char c)
 // Characters that separate the parts of a token (kept verbatim around masked parts); a table, this is the hot path.
 constexpr auto kDelimiterTable = [] {
     std::array<bool, 256> table{};
-    for (char c : std::string_view(":=,;()[]{}\"'<>|"))
+    for (char c : std::string_view(":=,;()[]{}\"'<>|#"))
         table[static_cast<unsigned char>(c)] = true;
     return table;
 }();
@@ -45,6 +45,8 @@ bool isVariablePart(std::string_view part)
 {
     if (part.empty())
         return false;
+    if (part == "true" || part == "false" || part == "True" || part == "False" || part == "TRUE" || part == "FALSE")
+        return true; // flags are values
     // One pass over the characters (this runs for every token of every line).
     std::size_t digits = 0, hex = 0, slashes = 0, dashes = 0;
     bool numeric = true, joined = false;
@@ -58,20 +60,84 @@ bool isVariablePart(std::string_view part)
         numeric &= digit || c == '.' || c == '-' || c == '+' || c == '/';
     }
     if (digits == 0) {
-        // Paths with at least two segments are data, not message text.
-        return slashes >= 2 && part.front() == '/';
+        // Absolute paths ("/default-rack", "/var/log/x") are data, not message text.
+        return slashes >= 1 && part.front() == '/' && part.size() >= 2;
     }
     // Pure numbers, dates, versions, IPs: digits and . - + / only (':' separates parts: "ip:port" → "<*>:<*>").
     if (numeric)
         return true;
+    if (slashes == 0 && part.find('.') != std::string_view::npos) {
+        // A dotted name with a word segment ("core.2275", "node.12.state"): only its numeric segments vary.
+        std::size_t from = 0;
+        for (std::size_t k = 0; k <= part.size(); ++k) {
+            if (k == part.size() || part[k] == '.') {
+                const std::string_view sub = part.substr(from, k - from);
+                if (sub.size() >= 2 && std::all_of(sub.begin(), sub.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }))
+                    return false;
+                from = k + 1;
+            }
+        }
+    }
     if (part.size() > 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X'))
         return true;
     if (hex == part.size() - dashes && part.size() >= 8)
         return true; // hex blobs and UUIDs
+    if (const std::size_t at = part.rfind('@'); at != std::string_view::npos && at + 1 < part.size()
+        && std::all_of(part.begin() + std::ptrdiff_t(at) + 1, part.end(), isHex))
+        return true; // an object's identity: com.example.Foo@3f2a1c
     if (slashes >= 1)
         return true; // paths and URLs that carry ids
     // Identifiers: an underscore or dash joined id with digits (blk_-123, job_1445_0001), or mostly digits.
     return (joined && digits >= 2) || digits * 2 >= part.size();
+}
+
+// A word with no digits and no variable: message text (or a name) rather than a value.
+bool isPlainWord(const std::string &token)
+{
+    bool letter = false;
+    for (char c : token) {
+        if (isDigit(c) || c == '<')
+            return false;
+        letter |= std::isalpha(static_cast<unsigned char>(c)) != 0;
+    }
+    return letter;
+}
+
+// An upper-case constant such as a state or an event type (NEW, TASK_ABORT, android.intent.action.SCREEN_ON).
+bool isEnumWord(const std::string &whole)
+{
+    const std::size_t dot = whole.rfind('.');
+    const std::string_view token = std::string_view(whole).substr(dot == std::string::npos ? 0 : dot + 1);
+    std::size_t letters = 0;
+    for (char c : token) {
+        if (c >= 'A' && c <= 'Z')
+            ++letters;
+        else if (c != '_')
+            return false;
+    }
+    return letters >= 2;
+}
+
+bool isHexColonAddress(std::string_view token)
+{
+    while (!token.empty() && (token.back() == ',' || token.back() == ';' || token.back() == ')' || token.back() == ']'))
+        token.remove_suffix(1);
+    std::size_t colons = 0, hexLetters = 0, digits = 0;
+    bool doubleColon = false;
+    for (std::size_t i = 0; i < token.size(); ++i) {
+        const char c = token[i];
+        if (c == ':') {
+            ++colons;
+            doubleColon |= i > 0 && token[i - 1] == ':';
+        } else if (isDigit(c)) {
+            ++digits;
+        } else if (isHex(c)) {
+            ++hexLetters;
+        } else {
+            return false;
+        }
+    }
+    return colons >= 3 && (hexLetters > 0 || doubleColon) && hexLetters + digits >= 4;
 }
 
 bool isUnit(std::string_view token)
@@ -86,14 +152,25 @@ bool isUnit(std::string_view token)
 
 std::string maskToken(std::string_view token)
 {
+    // URLs: the scheme is message text, the rest is a value ("hdfs://<*>").
+    if (const std::size_t scheme = token.find("://"); scheme != std::string_view::npos && scheme > 0 && scheme + 3 < token.size())
+        return std::string(token.substr(0, scheme + 3)) + kWild;
     // Fast path: a token without digits and with fewer than two slashes can hold no variable part.
     std::size_t digits = 0, slashes = 0;
     for (char c : token) {
         digits += isDigit(c);
         slashes += c == '/';
     }
-    if (digits == 0 && slashes < 2)
-        return std::string(token);
+    if (digits == 0 && (slashes == 0 || token.front() != '/')) {
+        const std::string_view bare = token.substr(0, token.find_last_not_of(".,;") + 1);
+        return bare.size() >= 4 && isVariablePart(bare) ? kWild + std::string(token.substr(bare.size())) : std::string(token);
+    }
+    // MAC addresses and IPv6: hex groups joined by ':' (at least one hex letter or "::", so times stay "<*>:<*>:<*>").
+    if (isHexColonAddress(token))
+        return kWild;
+    // A sentence's full stop is not part of the value before it: "host:8030." → "<*>:<*>.".
+    if (token.size() > 1 && token.back() == '.' && isDigit(token[token.size() - 2]) && token.find('/') == std::string_view::npos)
+        return maskToken(token.substr(0, token.size() - 1)) + '.';
     // Tokens with structure (key=value, ip:port, call(args), [x]) are masked part by part so the structure stays.
     if (std::none_of(token.begin(), token.end(), isStructural) && isVariablePart(token))
         return kWild;
@@ -104,7 +181,15 @@ std::string maskToken(std::string_view token)
     for (std::size_t i = 0; i <= token.size(); ++i) {
         if (i == token.size() || isDelimiter(token[i])) {
             const std::string_view part = token.substr(start, i - start);
-            if (isVariablePart(part)) {
+            const std::size_t slash = part.find('/');
+            if (slash != std::string_view::npos && slash > 0 && slash + 1 < part.size() && part.find('/', slash + 1) == std::string_view::npos
+                && isVariablePart(part.substr(0, slash)) && isVariablePart(part.substr(slash + 1))) {
+                // "host-41/10.190.173.170": a host and its address are two values.
+                out += kWild;
+                out += '/';
+                out += kWild;
+                masked = true;
+            } else if (isVariablePart(part)) {
                 out += kWild;
                 masked = true;
             } else if (part.find('.') != std::string_view::npos && std::any_of(part.begin(), part.end(), isDigit)) {
@@ -194,8 +279,17 @@ std::vector<std::string> TemplateMiner::maskedTokens(std::string_view content)
 {
     std::vector<std::string> tokens;
     tokens.reserve(16);
+    bool capped = false;
     forEachToken(content, [&](std::size_t, std::string_view token) {
-        std::string masked = maskToken(token);
+        // Bounds: a token longer than kMaxTokenBytes is data; past kMaxTokens the rest of the line is one variable.
+        if (capped)
+            return;
+        if (tokens.size() == TemplateMiner::kMaxTokens) {
+            tokens.back() = kWild;
+            capped = true;
+            return;
+        }
+        std::string masked = token.size() > TemplateMiner::kMaxTokenBytes ? kWild : maskToken(token);
         if (!tokens.empty() && tokens.back() == kWild) {
             // "<*> KB" and "<*> KB)," are one value with its unit.
             const std::size_t unitEnd = masked.find_first_of(",;)]}");
@@ -324,13 +418,22 @@ TemplateId TemplateMiner::add(std::string_view content)
     std::size_t bestWild = 0;
     for (std::uint32_t index : node->templates) {
         const MinedTemplate &t = m_templates[index];
-        std::size_t same = 0, wild = 0;
+        std::size_t same = 0, wild = 0, words = 0;
+        bool enumeration = false;
         for (std::size_t i = 0; i < tokens.size(); ++i) {
-            if (t.tokens[i] == kWild)
+            if (t.tokens[i] == kWild) {
                 ++wild;
-            else if (t.tokens[i] == tokens[i])
+            } else if (t.tokens[i] == tokens[i]) {
                 ++same;
+            } else if (isPlainWord(t.tokens[i]) && isPlainWord(tokens[i])) {
+                ++words;
+                enumeration |= isEnumWord(t.tokens[i]) && isEnumWord(tokens[i]);
+            }
         }
+        // Different words in two places, or two different upper-case constants ("from NEW to ASSIGNED", "EventType:
+        // JOB_SETUP"), are different messages, not one message with a variable: values carry digits or vary alone.
+        if (words >= 2 || enumeration)
+            continue;
         // Positions that are already variables carry no evidence either way: similarity is the share of the
         // template's constant positions that this line repeats.
         const std::size_t constants = tokens.size() - wild;

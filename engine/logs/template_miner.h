@@ -47,6 +47,10 @@ public:
     const MinedTemplate &get(TemplateId id) const { return m_templates[id.value]; }
     const std::vector<MinedTemplate> &templates() const { return m_templates; }
 
+    // Per-line bounds: longer tokens are variables, tokens past the limit join one trailing variable.
+    static constexpr std::size_t kMaxTokens = 256;
+    static constexpr std::size_t kMaxTokenBytes = 256;
+
     // The masked tokens of a message (exposed for tests).
     static std::vector<std::string> maskedTokens(std::string_view content);
     // Byte ranges (offset, length) of the parts of a message that the masking rules treat as variables, for

@@ -23,15 +23,17 @@ LogLevel parseLogLevel(const std::string &text)
     std::string upper(text);
     for (char &c : upper)
         c = char(std::toupper(static_cast<unsigned char>(c)));
-    if (upper == "TRACE" || upper == "FINEST")
+    // Single letters are logcat's (V D I W E F A).
+    if (upper == "TRACE" || upper == "FINEST" || upper == "VERBOSE" || upper == "V")
         return LogLevel::Trace;
-    if (upper == "DEBUG" || upper == "FINE")
+    if (upper == "DEBUG" || upper == "FINE" || upper == "FINER" || upper == "DBG" || upper == "D")
         return LogLevel::Debug;
-    if (upper == "WARN" || upper == "WARNING")
+    if (upper == "WARN" || upper == "WARNING" || upper == "W")
         return LogLevel::Warn;
-    if (upper == "ERROR" || upper == "ERR" || upper == "SEVERE")
+    if (upper == "ERROR" || upper == "ERR" || upper == "SEVERE" || upper == "FAILURE" || upper == "E")
         return LogLevel::Error;
-    if (upper == "FATAL" || upper == "CRITICAL" || upper == "CRIT" || upper == "PANIC" || upper == "EMERG" || upper == "ALERT")
+    if (upper == "FATAL" || upper == "CRITICAL" || upper == "CRIT" || upper == "PANIC" || upper == "EMERG" || upper == "EMERGENCY"
+        || upper == "ALERT" || upper == "F" || upper == "A")
         return LogLevel::Fatal;
     return LogLevel::Info;
 }

@@ -1,7 +1,8 @@
 #include "series_key.h"
 
 #include <algorithm>
-#include <regex>
+
+#include "core/pattern.h"
 
 namespace Nocturne::Engine {
 
@@ -61,10 +62,6 @@ std::string_view SeriesKey::label(std::string_view labelName) const
     return {};
 }
 
-struct LabelMatcher::CompiledRegex {
-    std::regex regex;
-};
-
 Result<LabelMatcher> LabelMatcher::make(std::string name, Op op, std::string value)
 {
     LabelMatcher m;
@@ -72,12 +69,12 @@ Result<LabelMatcher> LabelMatcher::make(std::string name, Op op, std::string val
     m.op = op;
     m.value = std::move(value);
     if (op == Op::RegexMatch || op == Op::RegexNoMatch) {
-        try {
-            // Prometheus anchors regex matchers at both ends; regex_match does the same.
-            m.m_regex = std::make_shared<CompiledRegex>(CompiledRegex{std::regex(m.value, std::regex::ECMAScript | std::regex::optimize)});
-        } catch (const std::regex_error &e) {
-            return makeError(ErrorCode::InvalidArgument, std::string("invalid regex: ") + e.what(), m.name + "=~\"" + m.value + "\"");
-        }
+        // Selectors come from users, rule files and alert silences: RE2 keeps matching linear in the label length.
+        const std::string where = m.name + (op == Op::RegexMatch ? "=~\"" : "!~\"") + m.value + "\"";
+        auto pattern = Pattern::compile(m.value, where);
+        if (!pattern)
+            return makeError(ErrorCode::InvalidArgument, "invalid regex: " + pattern.error().message, where);
+        m.m_regex = std::move(*pattern);
     }
     return m;
 }
@@ -87,8 +84,9 @@ bool LabelMatcher::matches(std::string_view actual) const
     switch (op) {
     case Op::Equal: return actual == value;
     case Op::NotEqual: return actual != value;
-    case Op::RegexMatch: return m_regex && std::regex_match(actual.begin(), actual.end(), m_regex->regex);
-    case Op::RegexNoMatch: return !m_regex || !std::regex_match(actual.begin(), actual.end(), m_regex->regex);
+    // Prometheus anchors regex matchers at both ends.
+    case Op::RegexMatch: return m_regex.fullMatch(actual);
+    case Op::RegexNoMatch: return !m_regex.valid() || !m_regex.fullMatch(actual);
     }
     return false;
 }

@@ -1,10 +1,10 @@
 #pragma once
 
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/pattern.h"
 #include "core/result.h"
 
 namespace Nocturne::Engine {
@@ -41,8 +41,7 @@ struct LabelMatcher {
     bool matches(std::string_view actual) const;
 
 private:
-    struct CompiledRegex;
-    std::shared_ptr<const CompiledRegex> m_regex;
+    Pattern m_regex; // compiled for =~ and !~ only; copies share the program
 };
 
 // Parses a selector such as `http_requests_total{service="order",code=~"5.."}` or `{job!="x"}`.

@@ -4,8 +4,9 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <regex>
 #include <unordered_map>
+
+#include "core/pattern.h"
 
 namespace Nocturne::Engine {
 
@@ -102,14 +103,15 @@ HotspotTable hotspots(const CallTree &tree)
 std::vector<char> matchFrames(const FrameTable &frames, const std::string &pattern, std::string *error)
 {
     std::vector<char> mask(frames.size(), 0);
-    try {
-        const std::regex re(pattern, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
-        for (std::size_t f = 0; f < frames.size(); ++f)
-            mask[f] = std::regex_search(frames[FrameId(std::uint32_t(f))].name, re) ? 1 : 0;
-    } catch (const std::regex_error &e) {
+    // The pattern is typed into the flame graph's search box: RE2 keeps a hostile one linear in the frame name.
+    const auto re = Pattern::compile(pattern, Pattern::Options{.caseInsensitive = true}, "frame search");
+    if (!re) {
         if (error)
-            *error = e.what();
+            *error = re.error().message;
+        return mask;
     }
+    for (std::size_t f = 0; f < frames.size(); ++f)
+        mask[f] = re->partialMatch(frames[FrameId(std::uint32_t(f))].name) ? 1 : 0;
     return mask;
 }
 
@@ -159,7 +161,7 @@ struct HotspotRule::Node
     std::string function; // hotspot/total/self/delta
     std::string argument; // the name or the pattern as written
     bool isRegex = false;
-    std::shared_ptr<const std::regex> regex;
+    Pattern regex; // unanchored, like the search box; (?i) makes it case-insensitive
     std::string op;
     std::shared_ptr<const Node> left, right;
 };
@@ -336,11 +338,10 @@ private:
         ++m_pos;
         n->argument = arg;
         if (n->isRegex) {
-            try {
-                n->regex = std::make_shared<const std::regex>(arg, std::regex::ECMAScript | std::regex::optimize);
-            } catch (const std::regex_error &e) {
-                return fail(std::string("bad regular expression: ") + e.what());
-            }
+            auto re = Pattern::compile(arg);
+            if (!re)
+                return fail("bad regular expression: " + re.error().message);
+            n->regex = std::move(*re);
         }
         if (!take(")"))
             return fail("expected ')'");
@@ -359,7 +360,7 @@ Result<double> functionValue(const RuleNode &n, const HotspotContext &ctx)
         std::vector<char> matches(tree.frames().size(), 0);
         for (std::size_t f = 0; f < matches.size(); ++f) {
             const std::string &name = tree.frames()[FrameId(std::uint32_t(f))].name;
-            matches[f] = n.isRegex ? std::regex_search(name, *n.regex) : name == n.argument;
+            matches[f] = n.isRegex ? n.regex.partialMatch(name) : name == n.argument;
         }
         const auto match = [&](FrameId f) { return f.isValid() && matches[f.value]; };
         if (!self)

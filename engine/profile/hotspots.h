@@ -31,7 +31,7 @@ struct HotspotTable
 
 HotspotTable hotspots(const CallTree &tree);
 
-// Frames whose name matches `pattern` (ECMAScript regex, case-insensitive; an invalid pattern matches nothing and
+// Frames whose name matches `pattern` anywhere (RE2 syntax, case-insensitive; an invalid pattern matches nothing and
 // sets *error), as a mask indexed by FrameId.
 std::vector<char> matchFrames(const FrameTable &frames, const std::string &pattern, std::string *error = nullptr);
 // Share of the tree's total spent in (inclusive) frames of the mask, each stack counted once.
@@ -52,7 +52,8 @@ std::vector<Mover> topMovers(const CallTree &before, const CallTree &after, std:
 // Hot-spot rules for policies and alerts, e.g. `hotspot("encrypt_data") > 30%`.
 //   hotspot(f), total(f)  inclusive share of f        self(f)  exclusive share
 //   delta(f)              change of f's inclusive share against the baseline profile (needs one)
-//   f: "exact name" or ~"regular expression" (ECMAScript; shares of all matching functions, outermost calls)
+//   f: "exact name" or ~"regular expression" (RE2, unanchored, (?i) for any case; shares of all matching functions,
+//      outermost calls)
 //   comparisons > >= < <= == != against numbers (0.3) or percentages (30%); and/or/not (&&, ||, !), parentheses.
 struct HotspotContext
 {

@@ -4,11 +4,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QObject>
-#include <QRegularExpression>
 #include <QUrl>
 #include <QUrlQuery>
+#include <QtNumeric>
 
 #include "common/http.h"
+#include "common/validate.h"
 
 using namespace Nocturne::PluginApi;
 using Nocturne::Plugins::httpRequest;
@@ -16,13 +17,15 @@ using Nocturne::Plugins::httpRequest;
 namespace {
 qint64 parseDurationSeconds(const QString &text)
 {
-    static const QRegularExpression re(QStringLiteral("^(\\d+)(s|m|h|d)$"));
-    const auto m = re.match(text.trimmed());
-    if (!m.hasMatch())
+    const QString trimmed = text.trimmed();
+    if (!Nocturne::Plugins::isDuration(trimmed, u"smhd"))
         return -1;
-    const qint64 n = m.captured(1).toLongLong();
-    const QChar unit = m.captured(2).front();
-    return unit == QLatin1Char('s') ? n : unit == QLatin1Char('m') ? n * 60 : unit == QLatin1Char('h') ? n * 3600 : n * 86400;
+    const qint64 n = QStringView(trimmed).chopped(1).toLongLong(); // 0 when out of range: refused by the caller
+    const char16_t unit = trimmed.back().unicode();
+    const qint64 scale = unit == u's' ? 1 : unit == u'm' ? 60 : unit == u'h' ? 3600 : 86400;
+    // A huge count must not wrap around into the accepted range.
+    qint64 seconds = 0;
+    return qMulOverflow(n, scale, &seconds) ? -1 : seconds;
 }
 } // namespace
 

@@ -6,10 +6,10 @@
 #include <QProcessEnvironment>
 #include <QElapsedTimer>
 #include <QJsonArray>
-#include <QRegularExpression>
 #include <QStringList>
 
 #include "api/remediation_action.h"
+#include "common/validate.h"
 
 namespace Nocturne::Plugins {
 
@@ -88,8 +88,11 @@ inline QString displayArgv(const QStringList &argv)
 {
     QStringList shown;
     for (const QString &a : argv) {
-        const bool plain = !a.isEmpty() && a.indexOf(QRegularExpression(QStringLiteral("[^A-Za-z0-9_./:=@%+-]"))) < 0;
-        shown << (plain ? a : QLatin1Char('\'') + QString(a).replace(QLatin1Char('\''), QStringLiteral("'\\''")) + QLatin1Char('\''));
+        if (isPlainShellWord(a))
+            shown << a;
+        else
+            shown << QLatin1Char('\'') + QString(a).replace(QLatin1Char('\''), QStringLiteral("'\\''"))
+                         + QLatin1Char('\'');
     }
     return shown.join(QLatin1Char(' '));
 }

@@ -3,12 +3,13 @@
 // "{exclude}" are replaced by the (validated) target and parameter; each stays one argv element (no shell).
 #include <QJsonArray>
 #include <QObject>
-#include <QRegularExpression>
 
 #include "common/process.h"
+#include "common/validate.h"
 
 using namespace Nocturne::PluginApi;
 using Nocturne::Plugins::displayArgv;
+using Nocturne::Plugins::isFabricElementId;
 using Nocturne::Plugins::runProcess;
 using Nocturne::Plugins::toStringList;
 
@@ -28,11 +29,10 @@ public:
 
     Result plan(const ActionRequest &request, Plan &plan) override
     {
-        static const QRegularExpression safe(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_./:-]{0,200}$"));
-        if (!safe.match(request.target).hasMatch())
+        if (!isFabricElementId(request.target))
             return Result::failure(QStringLiteral("target '%1' is not a fabric element id").arg(request.target));
         const QString exclude = request.parameters.value(QLatin1String("exclude")).toString();
-        if (!exclude.isEmpty() && !safe.match(exclude).hasMatch())
+        if (!exclude.isEmpty() && !isFabricElementId(exclude))
             return Result::failure(QStringLiteral("exclude '%1' is not a host name").arg(exclude));
         const QJsonObject command = m_commands.value(request.action).toObject();
         if (toStringList(command.value(QLatin1String("argv"))).isEmpty())

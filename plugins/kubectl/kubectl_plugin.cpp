@@ -4,12 +4,15 @@
 // the current replica count so rollback can restore it.
 #include <QJsonArray>
 #include <QObject>
-#include <QRegularExpression>
 
 #include "common/process.h"
+#include "common/validate.h"
 
 using namespace Nocturne::PluginApi;
 using Nocturne::Plugins::displayArgv;
+using Nocturne::Plugins::isDuration;
+using Nocturne::Plugins::isKubernetesNamespace;
+using Nocturne::Plugins::isKubernetesTarget;
 using Nocturne::Plugins::runProcess;
 
 class KubectlPlugin final : public QObject, public RemediationAction
@@ -34,16 +37,14 @@ public:
 
     Result plan(const ActionRequest &request, Plan &plan) override
     {
-        static const QRegularExpression name(QStringLiteral("^(deployment|statefulset|daemonset|node)/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"));
-        static const QRegularExpression nsRe(QStringLiteral("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"));
-        if (!name.match(request.target).hasMatch())
+        if (!isKubernetesTarget(request.target))
             return Result::failure(QStringLiteral("target must be kind/name (deployment, statefulset, daemonset, node): '%1'").arg(request.target));
         const bool node = request.target.startsWith(QLatin1String("node/"));
         const bool nodeAction = request.action == QLatin1String("cordon") || request.action == QLatin1String("drain");
         if (node != nodeAction)
             return Result::failure(QStringLiteral("%1 needs a %2 target").arg(request.action, nodeAction ? QStringLiteral("node/") : QStringLiteral("workload")));
         const QString ns = request.parameters.value(QLatin1String("namespace")).toString(m_namespace);
-        if (!ns.isEmpty() && !nsRe.match(ns).hasMatch())
+        if (!ns.isEmpty() && !isKubernetesNamespace(ns))
             return Result::failure(QStringLiteral("bad namespace '%1'").arg(ns));
         QStringList command;
         QJsonObject state{{QStringLiteral("namespace"), ns}};
@@ -69,9 +70,8 @@ public:
             command = {QStringLiteral("cordon"), request.target.mid(5)};
             plan.changes << QStringLiteral("%1 unschedulable").arg(request.target);
         } else if (request.action == QLatin1String("drain")) {
-            static const QRegularExpression dur(QStringLiteral("^\\d+(s|m|h)$"));
             const QString timeout = request.parameters.value(QLatin1String("timeout")).toString(QStringLiteral("5m"));
-            if (!dur.match(timeout).hasMatch())
+            if (!isDuration(timeout, u"smh"))
                 return Result::failure(QStringLiteral("timeout must be like 5m"));
             command = {QStringLiteral("drain"), request.target.mid(5), QStringLiteral("--ignore-daemonsets"),
                        QStringLiteral("--delete-emptydir-data"), QStringLiteral("--timeout=") + timeout};

@@ -42,12 +42,26 @@ private Q_SLOTS:
         QTest::newRow("refused") << QStringLiteral("dial tcp 10.0.0.1:5432: connect: connection refused") << QStringLiteral("connection_refused");
         QTest::newRow("timeout") << QStringLiteral("upstream request timed out after 3000ms") << QStringLiteral("connection_timeout");
         QTest::newRow("none") << QStringLiteral("GET /api/items 200 12ms") << QStringLiteral("none");
+        // The same classes in Chinese (simplified and traditional), as services of Chinese operations teams log them.
+        QTest::newRow("zh lock") << QStringLiteral("下单失败：行锁等待超时") << QStringLiteral("lock_wait_timeout");
+        QTest::newRow("zh pool") << QStringLiteral("获取数据库连接失败，连接池耗尽 (active=50)") << QStringLiteral("connection_pool_exhausted");
+        QTest::newRow("zh oom") << QStringLiteral("订单服务内存溢出，进程被终止") << QStringLiteral("out_of_memory");
+        QTest::newRow("zh disk") << QStringLiteral("写入日志失败：磁盘空间不足") << QStringLiteral("disk_full");
+        QTest::newRow("zh auth") << QStringLiteral("用户 admin 认证失败，来源 1.2.3.4") << QStringLiteral("authentication_failed");
+        QTest::newRow("zh npe") << QStringLiteral("处理请求时发生空指针异常") << QStringLiteral("null_pointer");
+        QTest::newRow("zh refused") << QStringLiteral("连接 10.0.0.1:5432 被拒绝：连接被拒绝") << QStringLiteral("connection_refused");
+        QTest::newRow("zh timeout") << QStringLiteral("调用库存服务超时（3000ms）") << QStringLiteral("connection_timeout");
+        QTest::newRow("zh dns") << QStringLiteral("域名解析失败: redis.internal") << QStringLiteral("dns_failure");
+        QTest::newRow("zh rate") << QStringLiteral("触发限流，请稍后再试") << QStringLiteral("rate_limited");
+        QTest::newRow("zh unreachable") << QStringLiteral("网络不可达，无法连接支付网关") << QStringLiteral("network_unreachable");
+        QTest::newRow("zh-tw timeout") << QStringLiteral("連線逾時，重試中") << QStringLiteral("connection_timeout");
+        QTest::newRow("zh none") << QStringLiteral("用户 42 下单成功，耗时 35ms") << QStringLiteral("none");
     }
     void errorClasses()
     {
         QFETCH(QString, message);
         QFETCH(QString, cls);
-        QCOMPARE(QString::fromLatin1(errorClassName(classifyError(message.toStdString()))), cls);
+        QCOMPARE(QString::fromLatin1(errorClassName(classifyError(message.toUtf8().toStdString()))), cls);
     }
 
     void association()

@@ -3,8 +3,10 @@
 #include <QFile>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 
+#include "core/pattern.h"
 #include "profile/hotspots.h"
 #include "profile/profile_import.h"
 
@@ -142,6 +144,9 @@ private Q_SLOTS:
         QTest::newRow("fraction") << "total(\"enc\") >= 0.6" << true;
         QTest::newRow("self") << "self(\"enc\") == 0" << true;
         QTest::newRow("regex") << "hotspot(~\"^(enc|io)$\") > 85%" << true;
+        QTest::newRow("regex matches anywhere") << "hotspot(~\"nc\") > 55%" << true;
+        QTest::newRow("regex keeps case") << "hotspot(~\"ENC\") > 0%" << false;
+        QTest::newRow("regex (?i) ignores case") << "hotspot(~\"(?i)ENC|^IO$\") > 85%" << true;
         QTest::newRow("and") << "hotspot(\"enc\") > 50% and self(\"io\") < 50%" << true;
         QTest::newRow("or/not") << "not hotspot(\"io\") > 10% || self(\"aes\") > 1%" << true;
         QTest::newRow("parens") << "!(hotspot(\"enc\") > 50% && hotspot(\"io\") > 50%)" << true;
@@ -184,6 +189,55 @@ private Q_SLOTS:
         // delta() without a baseline is an evaluation error, not a crash.
         const CallTree t = folded("a 1\n");
         QVERIFY(!HotspotRule::parse("delta(\"a\") > 0")->evaluate({&t, nullptr}));
+    }
+
+    void frameSearch()
+    {
+        FrameTable frames;
+        const FrameId enc = frames.intern("crypto::Encrypt");
+        const FrameId io = frames.intern("io_write");
+        const FrameId other = frames.intern("main");
+        // The search box: case-insensitive, matched anywhere in the name.
+        std::string error;
+        auto mask = matchFrames(frames, "ENCRYPT|IO_", &error);
+        QVERIFY(error.empty());
+        QCOMPARE(mask[enc.value], char(1));
+        QCOMPARE(mask[io.value], char(1));
+        QCOMPARE(mask[other.value], char(0));
+        // A pattern RE2 refuses matches nothing and says where it went wrong.
+        mask = matchFrames(frames, "a(b", &error);
+        QVERIFY2(error.find("offset") != std::string::npos, error.c_str());
+        QCOMPARE(std::count(mask.begin(), mask.end(), char(1)), std::ptrdiff_t(0));
+        const auto rule = HotspotRule::parse("hotspot(~\"a(b\") > 1%");
+        QVERIFY(!rule);
+        QVERIFY2(rule.error().message.find("offset") != std::string::npos, rule.error().toString().c_str());
+        // A click in the function table searches ^escaped name$: exactly that function, whatever it is spelt with.
+        const FrameId op = frames.intern("operator<<(std::ostream&, Foo const*) [clone .isra.0]");
+        const FrameId greet = frames.intern("Grüße::run$1");
+        for (const FrameId f : {op, greet, enc}) {
+            error.clear();
+            mask = matchFrames(frames, "^" + Pattern::escape(frames[f].name) + "$", &error);
+            QVERIFY2(error.empty(), error.c_str());
+            QCOMPARE(std::count(mask.begin(), mask.end(), char(1)), std::ptrdiff_t(1));
+            QCOMPARE(mask[f.value], char(1));
+        }
+    }
+
+    void pathologicalPatternsReturn()
+    {
+        // Exponential for a backtracking engine, linear for RE2. The test finishing is the assertion.
+        const std::string hostile = std::string(100000, 'a') + 'b';
+        FrameTable frames;
+        const FrameId f = frames.intern(hostile);
+        std::string error;
+        QCOMPARE(matchFrames(frames, "(a+)+$", &error)[f.value], char(0));
+        QVERIFY(error.empty());
+        const CallTree t = folded(("main;" + hostile + " 1\n").c_str());
+        const auto rule = HotspotRule::parse("hotspot(~\"(a+)+$\") > 0%");
+        QVERIFY(rule);
+        const auto holds = rule->evaluate({&t, nullptr});
+        QVERIFY(holds);
+        QVERIFY(!*holds);
     }
 
     void fixtures_data()

@@ -222,6 +222,51 @@ private Q_SLOTS:
         QVERIFY(unknown.error().message.find("unknown pattern key") != std::string::npos);
     }
 
+    void knowledgeRegexesIgnoreCaseAndMatchAnywhere()
+    {
+        const auto kb = KnowledgeBase::parse("patterns:\n"
+                                             "  - name: pool\n"
+                                             "    all:\n"
+                                             "      - {metric: \"~POOL_(active|wait)\", direction: rise}\n"
+                                             "    any:\n"
+                                             "      - {log: \"~connection pool EXHAUSTED\"}\n"
+                                             "    fault_class: connection_pool_exhausted\n",
+                                             "kb.yaml");
+        QVERIFY2(kb, kb ? "" : kb.error().toString().c_str());
+        RcaCandidate db;
+        db.entity = "orders-db";
+        db.evidence.push_back({"hikari_pool_wait_seconds", "", 9, 1, 0, 2, 0.1, ""});
+        QVERIFY(!kb->match(db, "database")); // `any` needs the log line
+        db.evidence.push_back({"log", "log", 5, 0, 0, 0, 0, "ERROR Connection Pool exhausted after 30000ms"});
+        QVERIFY(kb->match(db, "database"));
+        // Metric patterns are searched, not anchored: a prefix alone is enough, a different name is not.
+        db.evidence.front().metric = "pool_active";
+        QVERIFY(kb->match(db, "database"));
+        db.evidence.front().metric = "thread_pool_size";
+        QVERIFY(!kb->match(db, "database"));
+    }
+
+    void knowledgeRegexErrorsArePositioned()
+    {
+        const auto bad = KnowledgeBase::parse(
+            "patterns:\n  - name: x\n    all:\n      - {log: \"~a(b\"}\n    fault_class: y\n", "kb.yaml");
+        QVERIFY(!bad);
+        QVERIFY2(bad.error().context.rfind("kb.yaml:4:", 0) == 0, bad.error().context.c_str());
+        QVERIFY2(bad.error().message.find("offset") != std::string::npos, bad.error().message.c_str());
+    }
+
+    void pathologicalKnowledgeRegexReturns()
+    {
+        // Exponential for a backtracking engine, linear for RE2. The test finishing is the assertion.
+        const auto kb = KnowledgeBase::parse(
+            "patterns:\n  - name: x\n    all:\n      - {log: \"~(a+)+$\"}\n    fault_class: y\n", "kb.yaml");
+        QVERIFY(kb);
+        RcaCandidate c;
+        c.entity = "x";
+        c.evidence.push_back({"log", "log", 5, 0, 0, 0, 0, std::string(100000, 'a') + 'b'});
+        QVERIFY(!kb->match(c, "service"));
+    }
+
     void feedbackReweightsLaterRankings()
     {
         RcaFeedback feedback;

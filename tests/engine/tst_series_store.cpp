@@ -167,6 +167,63 @@ private Q_SLOTS:
         QVERIFY(!parsed.error().message.empty());
     }
 
+    void regexMatchersMatchWholeValues_data()
+    {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<bool>("matches");
+        // PromQL anchors =~ at both ends: a prefix is not a match, an explicit .* makes one.
+        QTest::newRow("prefix") << QStringLiteral("ord") << QStringLiteral("order") << false;
+        QTest::newRow("prefix with .*") << QStringLiteral("ord.*") << QStringLiteral("order") << true;
+        QTest::newRow("suffix") << QStringLiteral("der") << QStringLiteral("order") << false;
+        QTest::newRow("exact") << QStringLiteral("order") << QStringLiteral("order") << true;
+        QTest::newRow("alternation") << QStringLiteral("cart|order") << QStringLiteral("order") << true;
+        QTest::newRow("alternation is anchored too") << QStringLiteral("cart|ord") << QStringLiteral("order") << false;
+        QTest::newRow("case matters") << QStringLiteral("Order") << QStringLiteral("order") << false;
+        QTest::newRow("inline flag") << QStringLiteral("(?i)Order") << QStringLiteral("order") << true;
+        QTest::newRow("empty matches empty") << QString() << QString() << true;
+        QTest::newRow("empty does not match text") << QString() << QStringLiteral("order") << false;
+    }
+    void regexMatchersMatchWholeValues()
+    {
+        QFETCH(QString, pattern);
+        QFETCH(QString, value);
+        QFETCH(bool, matches);
+        const auto match = LabelMatcher::make("service", LabelMatcher::Op::RegexMatch, pattern.toStdString());
+        const auto noMatch = LabelMatcher::make("service", LabelMatcher::Op::RegexNoMatch, pattern.toStdString());
+        QVERIFY(match && noMatch);
+        QCOMPARE(match->matches(value.toStdString()), matches);
+        QCOMPARE(noMatch->matches(value.toStdString()), !matches);
+    }
+
+    void invalidRegexNamesTheMatcherAndOffset()
+    {
+        const auto made = LabelMatcher::make("service", LabelMatcher::Op::RegexNoMatch, "a(b");
+        QVERIFY(!made);
+        QCOMPARE(made.error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(QString::fromStdString(made.error().context), QStringLiteral("service!~\"a(b\""));
+        QVERIFY2(made.error().message.find("offset") != std::string::npos, made.error().message.c_str());
+        // Through the selector parser, which is what users and rule files reach.
+        const auto parsed = parseSelector("http_errors{service=~\"a(b\"}");
+        QVERIFY(!parsed);
+        QCOMPARE(QString::fromStdString(parsed.error().context), QStringLiteral("service=~\"a(b\""));
+        QVERIFY2(parsed.error().message.find("offset") != std::string::npos, parsed.error().message.c_str());
+        // Syntax a backtracking engine accepts but RE2 does not (backreference) is refused, not misread.
+        QVERIFY(!LabelMatcher::make("service", LabelMatcher::Op::RegexMatch, "(a)\\1"));
+    }
+
+    void pathologicalRegexReturns()
+    {
+        // Exponential for a backtracking engine; RE2 is linear in the value. The test finishing is the assertion.
+        const std::string value = std::string(100000, 'a') + 'b';
+        const auto match = LabelMatcher::make("path", LabelMatcher::Op::RegexMatch, "(a+)+$");
+        const auto noMatch = LabelMatcher::make("path", LabelMatcher::Op::RegexNoMatch, "(a+)+$");
+        QVERIFY(match && noMatch);
+        QVERIFY(!match->matches(value));
+        QVERIFY(noMatch->matches(value));
+        QVERIFY(match->matches(std::string(100000, 'a')));
+    }
+
     void memoryAccounting()
     {
         SeriesStore store;

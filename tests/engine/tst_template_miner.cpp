@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "logs/log_format.h"
 #include "logs/template_miner.h"
 
 using namespace Nocturne::Engine;
@@ -120,25 +119,6 @@ private Q_SLOTS:
         // The bound is maxTemplates plus one all-variable overflow template per line length (one length here).
         QCOMPARE(miner.templates().size(), std::size_t(21));
         QCOMPARE(miner.templates().back().text(), std::string("<*> <*> <*> <*>"));
-    }
-
-    void headerFormats()
-    {
-        const LogFormat *hdfs = LogFormat::builtin("HDFS");
-        QVERIFY(hdfs);
-        auto content = hdfs->content("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38 terminating");
-        QVERIFY(content);
-        QCOMPARE(QString::fromStdString(*content), QStringLiteral("PacketResponder 1 for block blk_38 terminating"));
-        QVERIFY(!hdfs->content("not a log line"));
-        const std::vector<std::string> sample = {"081109 203615 148 INFO dfs.DataNode$PacketResponder: x y",
-                                                 "081109 203807 222 INFO dfs.DataNode$PacketResponder: z",
-                                                 "081109 204005 35 INFO dfs.FSNamesystem: BLOCK* a b"};
-        QVERIFY(LogFormat::detect(sample));
-        QVERIFY(!LogFormat::make("x", "<Date> <Time>"));       // no <Content>
-        QVERIFY(!LogFormat::make("x", "<Date <Content>"));     // unterminated field
-        auto custom = LogFormat::make("custom", "[<Level>] <Content>");
-        QVERIFY(custom);
-        QCOMPARE(QString::fromStdString(*custom->content("[WARN] disk (sda) almost full")), QStringLiteral("disk (sda) almost full"));
     }
 };
 

@@ -8,6 +8,7 @@
 
 #include "models/alert_group_model.h"
 #include "models/entity_health_model.h"
+#include "models/pattern_filter_proxy.h"
 #include "models/series_list_model.h"
 
 using namespace Nocturne;
@@ -127,6 +128,66 @@ private Q_SLOTS:
         QCOMPARE(model.rowOf(Engine::SeriesId{9}), -1);
         QCOMPARE(model.data(model.index(2), Ui::SeriesListModel::MetricNameRole).toString(), QStringLiteral("mem"));
         QCOMPARE(model.data(model.index(0), Ui::SeriesListModel::SeriesIdRole).toUInt(), 0u);
+    }
+
+    void patternFilterProxy_data()
+    {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QStringList>("rows");
+        QTest::addColumn<bool>("refused");
+        const QStringList all{QStringLiteral("http_errors{entity=\"order\"}"), QStringLiteral("cpu{entity=\"cart\"}"),
+                              QStringLiteral("Order_latency{path=\"/a(b\"}")};
+        QTest::newRow("empty shows all") << QString() << all << false;
+        QTest::newRow("word anywhere, any case") << QStringLiteral("ORDER") << QStringList{all[0], all[2]} << false;
+        QTest::newRow("anchored regex") << QStringLiteral("^cpu") << QStringList{all[1]} << false;
+        QTest::newRow("alternation") << QStringLiteral("cart|latency") << QStringList{all[1], all[2]} << false;
+        // RE2 refuses "a(b": the text is matched literally instead of emptying the list.
+        QTest::newRow("refused falls back to literal") << QStringLiteral("a(b") << QStringList{all[2]} << true;
+        QTest::newRow("backreference refused") << QStringLiteral("(o)\\1") << QStringList{} << true;
+    }
+    void patternFilterProxy()
+    {
+        QFETCH(QString, pattern);
+        QFETCH(QStringList, rows);
+        QFETCH(bool, refused);
+        Ui::SeriesListModel model;
+        model.appendEntries(
+            {{Engine::SeriesId{0}, QStringLiteral("http_errors"), QStringLiteral("http_errors{entity=\"order\"}")},
+             {Engine::SeriesId{1}, QStringLiteral("cpu"), QStringLiteral("cpu{entity=\"cart\"}")},
+             {Engine::SeriesId{2}, QStringLiteral("Order_latency"), QStringLiteral("Order_latency{path=\"/a(b\"}")}});
+        Ui::PatternFilterProxy proxy;
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&model);
+        proxy.setPattern(QStringLiteral("cpu")); // a change from another filter, so the tester sees rows come and go
+        proxy.setPattern(pattern);
+        QStringList shown;
+        for (int r = 0; r < proxy.rowCount(); ++r)
+            shown << proxy.index(r, 0).data().toString();
+        QCOMPARE(shown, rows);
+        QCOMPARE(!proxy.patternError().isEmpty(), refused);
+        if (refused)
+            QVERIFY2(proxy.patternError().contains(QStringLiteral("offset")), qPrintable(proxy.patternError()));
+    }
+
+    void patternFilterProxyAnyColumnAndHostilePatterns()
+    {
+        QStandardItemModel table(0, 2);
+        table.appendRow({new QStandardItem(QStringLiteral("order")), new QStandardItem(QStringLiteral("critical"))});
+        table.appendRow({new QStandardItem(QStringLiteral("cart")), new QStandardItem(QStringLiteral("warning"))});
+        table.appendRow({new QStandardItem(QString(100000, QLatin1Char('a')) + QLatin1Char('b')), new QStandardItem()});
+        Ui::PatternFilterProxy proxy;
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&table);
+        proxy.setPattern(QStringLiteral("CRIT"));
+        QCOMPARE(proxy.rowCount(), 0); // column 0 only, as QSortFilterProxyModel's default
+        proxy.setFilterKeyColumn(-1);
+        proxy.setPattern(QStringLiteral("crit|^cart$"));
+        QCOMPARE(proxy.rowCount(), 2);
+        // Exponential for a backtracking engine, linear for RE2. The test finishing is the assertion.
+        proxy.setPattern(QStringLiteral("(a+)+$"));
+        QCOMPARE(proxy.rowCount(), 0);
+        proxy.setPattern(QStringLiteral("(a+)+b$"));
+        QCOMPARE(proxy.rowCount(), 1);
     }
 };
 

@@ -5,14 +5,43 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QTextBlock>
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <optional>
+
 #include "theme/theme.h"
 
 namespace Nocturne::Ui {
+
+namespace {
+struct TextPosition {
+    int line = 0;
+    int column = 0;
+};
+
+// The first ":LINE:COLUMN: " in a validation message ("source:12:3: message"); a plain scan, no regex engine.
+std::optional<TextPosition> errorPosition(QStringView error)
+{
+    const auto digitsFrom = [&](qsizetype i) {
+        while (i < error.size() && error[i] >= u'0' && error[i] <= u'9')
+            ++i;
+        return i;
+    };
+    for (qsizetype colon = error.indexOf(u':'); colon >= 0; colon = error.indexOf(u':', colon + 1)) {
+        const qsizetype lineEnd = digitsFrom(colon + 1);
+        if (lineEnd == colon + 1 || lineEnd >= error.size() || error[lineEnd] != u':')
+            continue;
+        const qsizetype columnEnd = digitsFrom(lineEnd + 1);
+        if (columnEnd == lineEnd + 1 || !error.mid(columnEnd).startsWith(u": "))
+            continue;
+        return TextPosition{error.mid(colon + 1, lineEnd - colon - 1).toInt(),
+                            error.mid(lineEnd + 1, columnEnd - lineEnd - 1).toInt()};
+    }
+    return std::nullopt;
+}
+} // namespace
 
 FeedConfigDialog::FeedConfigDialog(const QString &text, QWidget *parent)
     : QDialog(parent)
@@ -45,16 +74,15 @@ FeedConfigDialog::FeedConfigDialog(const QString &text, QWidget *parent)
     connect(m_editor, &QPlainTextEdit::textChanged, m_debounce, qOverload<>(&QTimer::start));
     connect(check, &QPushButton::clicked, this, [this] {
         // Jump to the reported position: "source:LINE:COLUMN: message".
-        static const QRegularExpression position(QStringLiteral(":(\\d+):(\\d+): "));
         const QString error = validate();
-        const auto match = position.match(error);
-        if (!match.hasMatch())
+        const std::optional<TextPosition> position = errorPosition(error);
+        if (!position)
             return;
-        const QTextBlock block = m_editor->document()->findBlockByNumber(match.captured(1).toInt() - 1);
+        const QTextBlock block = m_editor->document()->findBlockByNumber(position->line - 1);
         if (!block.isValid())
             return;
         QTextCursor cursor(block);
-        cursor.movePosition(QTextCursor::Right, QTextCursor::MoveAnchor, std::max(0, match.captured(2).toInt() - 1));
+        cursor.movePosition(QTextCursor::Right, QTextCursor::MoveAnchor, std::max(0, position->column - 1));
         m_editor->setTextCursor(cursor);
         m_editor->setFocus();
     });

@@ -18,8 +18,6 @@
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QListView>
-#include <QRegularExpression>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QThread>
 #include <QValueAxis>
@@ -28,7 +26,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
+#include "models/pattern_filter_proxy.h"
 #include "models/series_list_model.h"
 #include "runtime/detection_service.h"
 #include "shell/snapshot_hub.h"
@@ -44,6 +44,20 @@ qint64 toMsecs(Engine::Timestamp t)
     return t / Engine::kMillisecond;
 }
 
+// The value of the first `entity="…"` in a canonical series key, for the legend; nullopt when there is none.
+std::optional<QString> entityOf(const QString &label)
+{
+    const QLatin1String key("entity=\"");
+    const qsizetype start = label.indexOf(key);
+    if (start < 0)
+        return std::nullopt;
+    const qsizetype from = start + key.size();
+    const qsizetype end = label.indexOf(QLatin1Char('"'), from);
+    if (end < 0)
+        return std::nullopt;
+    return label.mid(from, end - from);
+}
+
 // The series a person would look at first in each built-in estate.
 const char *const kDefaultSelectors[] = {
     "http_request_duration_p99_seconds{entity=\"order\"",
@@ -56,7 +70,7 @@ MetricsExplorer::MetricsExplorer(SnapshotHub &hub, QWidget *parent)
     : QWidget(parent)
     , m_hub(hub)
     , m_model(new SeriesListModel(this))
-    , m_proxy(new QSortFilterProxyModel(this))
+    , m_proxy(new PatternFilterProxy(this))
     , m_search(new QLineEdit(this))
     , m_list(new QListView(this))
     , m_window(new QComboBox(this))
@@ -68,14 +82,13 @@ MetricsExplorer::MetricsExplorer(SnapshotHub &hub, QWidget *parent)
     , m_axisY(new QValueAxis(m_chart))
 {
     m_proxy->setSourceModel(m_model);
-    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_search->setPlaceholderText(tr("Search series (words or regex)…"));
     m_search->setClearButtonEnabled(true);
     connect(m_search, &QLineEdit::textChanged, this, [this](const QString &text) {
-        QRegularExpression re(text, QRegularExpression::CaseInsensitiveOption);
-        // Words match anywhere; an invalid regex falls back to a literal match instead of matching nothing.
-        m_proxy->setFilterRegularExpression(re.isValid() ? re : QRegularExpression(QRegularExpression::escape(text),
-                                                                                    QRegularExpression::CaseInsensitiveOption));
+        // Words match anywhere; a pattern RE2 refuses is matched literally, and the tooltip says where it went wrong.
+        m_proxy->setPattern(text);
+        const QString error = m_proxy->patternError();
+        m_search->setToolTip(error.isEmpty() ? QString() : tr("Matched as plain text: %1").arg(error));
     });
     m_list->setModel(m_proxy);
     m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -385,7 +398,6 @@ void MetricsExplorer::applyData(std::uint64_t generation, Result result, Engine:
     double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
     std::size_t points = 0;
     QList<QPointF> warn, critical;
-    const QRegularExpression entity(QStringLiteral("entity=\"([^\"]*)\""));
     for (std::size_t i = 0; i < m_slots.size(); ++i) {
         Slot &slot = m_slots[i];
         if (i >= data.size()) {
@@ -425,9 +437,9 @@ void MetricsExplorer::applyData(std::uint64_t generation, Result result, Engine:
         slot.avg->replace(avgPoints);
         slot.upper->replace(upperPoints);
         slot.lower->replace(lowerPoints);
-        const auto match = entity.match(series.label);
-        slot.avg->setName(match.hasMatch() ? series.label.section(QLatin1Char('{'), 0, 0) + QStringLiteral(" · ") + match.captured(1)
-                                           : series.label);
+        const std::optional<QString> entity = entityOf(series.label);
+        slot.avg->setName(entity ? series.label.section(QLatin1Char('{'), 0, 0) + QStringLiteral(" · ") + *entity
+                                 : series.label);
         slot.avg->setVisible(true);
         slot.band->setVisible(true);
     }

@@ -20,11 +20,11 @@ class QDateTimeAxis;
 class QLabel;
 class QLineEdit;
 class QListView;
-class QSortFilterProxyModel;
 class QValueAxis;
 
 namespace Nocturne::Ui {
 
+class PatternFilterProxy;
 class SeriesListModel;
 class SnapshotHub;
 
@@ -67,7 +67,7 @@ private:
 
     SnapshotHub &m_hub;
     SeriesListModel *m_model;
-    QSortFilterProxyModel *m_proxy;
+    PatternFilterProxy *m_proxy;
     QLineEdit *m_search;
     QListView *m_list;
     QComboBox *m_window;

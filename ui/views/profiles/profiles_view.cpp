@@ -13,7 +13,6 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSortFilterProxyModel>
@@ -24,6 +23,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
+#include "core/pattern.h"
 #include "models/function_table_model.h"
 #include "runtime/engine.h"
 #include "shell/snapshot_hub.h"
@@ -210,7 +210,9 @@ ProfilesView::ProfilesView(SnapshotHub *hub, QWidget *parent)
     for (auto *w : {m_flame, m_left, m_right, m_callers, m_callees})
         connect(w, &FlameGraphWidget::sandwichRequested, this, &ProfilesView::showSandwich);
     connect(m_functionTable, &QTableView::clicked, this, [this](const QModelIndex &i) {
-        m_search->setText(QLatin1Char('^') + QRegularExpression::escape(i.siblingAtColumn(0).data().toString()) + QLatin1Char('$'));
+        // The search is an RE2 pattern (Engine::matchFrames): escape the name its way, which leaves UTF-8 alone.
+        const std::string name = i.siblingAtColumn(0).data().toString().toStdString();
+        m_search->setText(QLatin1Char('^') + QString::fromStdString(Engine::Pattern::escape(name)) + QLatin1Char('$'));
     });
     connect(m_functionTable, &QTableView::doubleClicked, this, [this](const QModelIndex &i) {
         // The table's frame ids are the current profile's; the graph may show a diff tree with its own table.
@@ -399,6 +401,7 @@ void ProfilesView::applySearch()
     if (!tree || pattern.isEmpty()) {
         m_searchMask.clear();
         m_matched->clear();
+        m_matched->setToolTip({});
         for (auto *w : {m_flame, m_left, m_right})
             w->setSearchMask({});
         return;
@@ -419,6 +422,7 @@ void ProfilesView::applySearch()
         Match m = watcher->result();
         m_searchMask = std::move(m.mask);
         m_matched->setText(!m.error.empty() ? tr("bad pattern") : tr("matched %1 %").arg(100 * m.share, 0, 'f', 1));
+        m_matched->setToolTip(QString::fromStdString(m.error)); // RE2's message, with the offset of the mistake
         for (auto *w : {m_flame, m_left, m_right})
             w->setSearchMask(m.error.empty() ? m_searchMask : std::vector<char>{});
     });
