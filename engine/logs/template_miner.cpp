@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <unordered_map>
 
 namespace Nocturne::Engine {
 
@@ -346,7 +347,49 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> TemplateMiner::variableSpan
 struct TemplateMiner::Node {
     std::map<std::string, std::unique_ptr<Node>, std::less<>> children;
     std::vector<std::uint32_t> templates; // at leaves
+    // Leaves past kIndexFrom templates (a source of very many distinct messages) compare a line with the templates
+    // that share a constant token at the same position, not with every template: postings by (position, token), the
+    // newest kMaxPosting of each list scanned. Entries may be stale after a merge; similarity is always recomputed.
+    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> postings;
+    std::vector<std::uint32_t> allWild; // templates with no constant token left (they match any line of the length)
+    bool indexed = false;
 };
+
+namespace {
+constexpr std::size_t kIndexFrom = 64;
+constexpr std::size_t kMaxPosting = 64;
+
+std::uint64_t postingKey(std::size_t position, const std::string &token)
+{
+    return std::hash<std::string>{}(token) ^ (std::uint64_t(position + 1) * 0x9E3779B97F4A7C15ULL);
+}
+} // namespace
+
+void TemplateMiner::indexTemplate(Node &node, std::uint32_t index)
+{
+    const MinedTemplate &t = m_templates[index];
+    bool constant = false;
+    for (std::size_t i = 0; i < t.tokens.size(); ++i) {
+        if (t.tokens[i] == kWild)
+            continue;
+        constant = true;
+        node.postings[postingKey(i, t.tokens[i])].push_back(index);
+    }
+    if (!constant)
+        node.allWild.push_back(index);
+}
+
+void TemplateMiner::addToLeaf(Node &node, std::uint32_t index)
+{
+    node.templates.push_back(index);
+    if (node.indexed) {
+        indexTemplate(node, index);
+    } else if (node.templates.size() >= kIndexFrom) {
+        node.indexed = true;
+        for (std::uint32_t i : node.templates)
+            indexTemplate(node, i);
+    }
+}
 
 TemplateMiner::TemplateMiner(MinerConfig config)
     : m_config(config)
@@ -397,11 +440,12 @@ void TemplateMiner::restore(std::vector<MinedTemplate> saved)
         Node *node = leafFor(t.tokens);
         const bool overflow = length > 0 && std::all_of(t.tokens.begin(), t.tokens.end(), [](const std::string &x) { return x == kWild; })
                            && m_overflow.find(length) == m_overflow.end() && i >= m_config.maxTemplates;
-        if (overflow)
-            m_overflow[length] = t.id.value;
-        else
-            node->templates.push_back(t.id.value);
+        const std::uint32_t index = t.id.value;
         m_templates.push_back(std::move(t));
+        if (overflow)
+            m_overflow[length] = index;
+        else
+            addToLeaf(*node, index);
     }
 }
 
@@ -416,7 +460,32 @@ TemplateId TemplateMiner::add(std::string_view content)
     std::int64_t best = -1;
     double bestScore = -1;
     std::size_t bestWild = 0;
-    for (std::uint32_t index : node->templates) {
+    const std::vector<std::uint32_t> *candidates = &node->templates;
+    if (node->indexed) {
+        // Candidates from the postings, in template order so ties break as in a full scan.
+        m_candidates.clear();
+        ++m_epoch;
+        if (m_stamp.size() < m_templates.size())
+            m_stamp.resize(m_templates.size(), 0);
+        auto take = [&](const std::vector<std::uint32_t> &list) {
+            for (std::size_t k = list.size() > kMaxPosting ? list.size() - kMaxPosting : 0; k < list.size(); ++k) {
+                if (m_stamp[list[k]] != m_epoch) {
+                    m_stamp[list[k]] = m_epoch;
+                    m_candidates.push_back(list[k]);
+                }
+            }
+        };
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+            if (tokens[i] == kWild)
+                continue;
+            if (auto it = node->postings.find(postingKey(i, tokens[i])); it != node->postings.end())
+                take(it->second);
+        }
+        take(node->allWild);
+        std::sort(m_candidates.begin(), m_candidates.end());
+        candidates = &m_candidates;
+    }
+    for (std::uint32_t index : *candidates) {
         const MinedTemplate &t = m_templates[index];
         std::size_t same = 0, wild = 0, words = 0;
         bool enumeration = false;
@@ -460,10 +529,14 @@ TemplateId TemplateMiner::add(std::string_view content)
     }
     if (best >= 0 && (bestScore >= m_config.similarity || tokens.empty() || capacity)) {
         MinedTemplate &t = m_templates[std::size_t(best)];
+        bool constant = false;
         for (std::size_t i = 0; i < tokens.size(); ++i) {
             if (t.tokens[i] != tokens[i])
                 t.tokens[i] = mergeTokens(t.tokens[i], tokens[i]);
+            constant |= t.tokens[i] != kWild;
         }
+        if (node->indexed && !constant && bestWild < tokens.size())
+            node->allWild.push_back(t.id.value); // just lost its last constant token
         ++t.count;
         return t.id;
     }
@@ -471,8 +544,9 @@ TemplateId TemplateMiner::add(std::string_view content)
     t.id = TemplateId{static_cast<std::uint32_t>(m_templates.size())};
     t.tokens = std::move(tokens);
     t.count = 1;
-    node->templates.push_back(t.id.value);
+    const std::uint32_t index = t.id.value;
     m_templates.push_back(std::move(t));
+    addToLeaf(*node, index);
     return m_templates.back().id;
 }
 

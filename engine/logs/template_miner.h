@@ -60,10 +60,15 @@ public:
 private:
     struct Node;
     Node *leafFor(const std::vector<std::string> &tokens);
+    void addToLeaf(Node &node, std::uint32_t index);
+    void indexTemplate(Node &node, std::uint32_t index);
     std::vector<std::unique_ptr<Node>> m_byLength; // the tree's first level: token count
     std::vector<MinedTemplate> m_templates;
     std::unordered_map<std::size_t, std::uint32_t> m_overflow; // token count → all-variable template, once at capacity
     MinerConfig m_config;
+    std::vector<std::uint32_t> m_candidates; // scratch for indexed leaves
+    std::vector<std::uint32_t> m_stamp;      // per template: the lookup that last took it (dedupes candidates)
+    std::uint32_t m_epoch = 0;
 };
 
 } // namespace Nocturne::Engine

@@ -109,6 +109,37 @@ private Q_SLOTS:
         QVERIFY(miner.templates().size() >= 3);
     }
 
+    // A source of hundreds of thousands of distinct messages (no two share a word): the template cap holds and a line
+    // is compared with the templates sharing a word with it, not with all of them (bounded time; bench_logs measures).
+    void distinctMessagesStayBounded()
+    {
+        TemplateMiner miner;
+        std::uint64_t k = 12345;
+        std::string line;
+        const std::size_t lines = 300'000;
+        for (std::size_t i = 0; i < lines; ++i) {
+            line.clear();
+            for (int w = 0; w < 4; ++w) {
+                for (int c = 0; c < 5; ++c) {
+                    line += char('a' + k % 26);
+                    k = k * 6364136223846793005ULL + 1442695040888963407ULL;
+                    k ^= k >> 29;
+                }
+                line += ' ';
+            }
+            line += "tail";
+            miner.add(line);
+        }
+        QVERIFY(miner.templates().size() <= MinerConfig{}.maxTemplates + 1);
+        std::uint64_t counted = 0;
+        for (const auto &t : miner.templates())
+            counted += t.count;
+        QCOMPARE(counted, std::uint64_t(lines));
+        // Still joins a repeat of a known message to its template.
+        const TemplateId again = miner.add(miner.templates()[10].text());
+        QCOMPARE(again, miner.templates()[10].id);
+    }
+
     void memoryIsBounded()
     {
         MinerConfig config;
