@@ -75,7 +75,9 @@ LogAnalyzer::AddResult LogAnalyzer::add(Timestamp ts, const std::string &sourceN
     const TemplateId id = s.miner.add(message.substr(0, message.find('\n')));
     AddResult result;
     result.templateId = id;
-    result.isNew = s.miner.templates().size() > before && id.value >= before;
+    // A one-word variant of a known message ("user bob" after "user alice") is not news, it is a value not yet known
+    // to vary.
+    result.isNew = s.miner.templates().size() > before && id.value >= before && !s.miner.lastWasVariant();
     if (s.templates.size() <= id.value)
         s.templates.resize(std::size_t(id.value) + 1);
     TemplateState &t = s.templates[id.value];

@@ -358,6 +358,7 @@ struct TemplateMiner::Node {
 namespace {
 constexpr std::size_t kIndexFrom = 64;
 constexpr std::size_t kMaxPosting = 64;
+constexpr std::size_t kWordValues = 3; // distinct words at one position before it is a variable
 
 std::uint64_t postingKey(std::size_t position, const std::string &token)
 {
@@ -377,6 +378,39 @@ void TemplateMiner::indexTemplate(Node &node, std::uint32_t index)
     }
     if (!constant)
         node.allWild.push_back(index);
+}
+
+bool TemplateMiner::keepApart(const std::vector<std::uint32_t> &candidates, std::uint32_t best, const std::vector<std::string> &tokens)
+{
+    // A line that differs from its best template in one word only (both plain words, the template's still a
+    // constant) is a variable only once that position has shown kWordValues different words: "state 'Active'" and
+    // "state 'Inactive'" stay two messages, user names become <*> once a third one appears. The family is the
+    // templates equal to the best one but for that position; when it is large enough they all become one text.
+    const MinedTemplate &t = m_templates[best];
+    std::size_t position = tokens.size();
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (t.tokens[i] == tokens[i] || t.tokens[i] == kWild)
+            continue;
+        if (position != tokens.size() || !isPlainWord(t.tokens[i]) || !isPlainWord(tokens[i]))
+            return false;
+        position = i;
+    }
+    if (position == tokens.size())
+        return false;
+    std::vector<std::uint32_t> family;
+    for (std::uint32_t index : candidates) {
+        const MinedTemplate &u = m_templates[index];
+        bool same = u.tokens.size() == t.tokens.size() && isPlainWord(u.tokens[position]);
+        for (std::size_t i = 0; same && i < tokens.size(); ++i)
+            same = i == position || u.tokens[i] == t.tokens[i];
+        if (same)
+            family.push_back(index);
+    }
+    if (family.size() + 1 < kWordValues)
+        return true;
+    for (std::uint32_t index : family)
+        m_templates[index].tokens[position] = mergeTokens(m_templates[index].tokens[position], tokens[position]);
+    return false;
 }
 
 void TemplateMiner::addToLeaf(Node &node, std::uint32_t index)
@@ -526,6 +560,11 @@ TemplateId TemplateMiner::add(std::string_view content)
         }
         ++m_templates[it->second].count;
         return m_templates[it->second].id;
+    }
+    m_lastVariant = false;
+    if (best >= 0 && bestScore >= m_config.similarity && !capacity && keepApart(*candidates, std::uint32_t(best), tokens)) {
+        best = -1; // a word with too few values yet to be a variable: its own template for now
+        m_lastVariant = true;
     }
     if (best >= 0 && (bestScore >= m_config.similarity || tokens.empty() || capacity)) {
         MinedTemplate &t = m_templates[std::size_t(best)];

@@ -45,6 +45,9 @@ public:
     // Rebuilds the miner from saved templates (ids are the positions in `saved`, so they stay stable across restarts).
     void restore(std::vector<MinedTemplate> saved);
     const MinedTemplate &get(TemplateId id) const { return m_templates[id.value]; }
+    // Whether the last add() made a template that differs from a known one in a single word (kept apart until that
+    // position shows three words): a variant, not a new kind of message.
+    bool lastWasVariant() const { return m_lastVariant; }
     const std::vector<MinedTemplate> &templates() const { return m_templates; }
 
     // Per-line bounds: longer tokens are variables, tokens past the limit join one trailing variable.
@@ -62,6 +65,7 @@ private:
     Node *leafFor(const std::vector<std::string> &tokens);
     void addToLeaf(Node &node, std::uint32_t index);
     void indexTemplate(Node &node, std::uint32_t index);
+    bool keepApart(const std::vector<std::uint32_t> &candidates, std::uint32_t best, const std::vector<std::string> &tokens);
     std::vector<std::unique_ptr<Node>> m_byLength; // the tree's first level: token count
     std::vector<MinedTemplate> m_templates;
     std::unordered_map<std::size_t, std::uint32_t> m_overflow; // token count → all-variable template, once at capacity
@@ -69,6 +73,7 @@ private:
     std::vector<std::uint32_t> m_candidates; // scratch for indexed leaves
     std::vector<std::uint32_t> m_stamp;      // per template: the lookup that last took it (dedupes candidates)
     std::uint32_t m_epoch = 0;
+    bool m_lastVariant = false;
 };
 
 } // namespace Nocturne::Engine
