@@ -184,6 +184,10 @@ int runParseLogs(const QStringList &args)
     }
     ParseOptions options;
     options.format = parser.value(QStringLiteral("format"));
+    if (auto spec = LogFormat::fromSpec(options.format.toStdString()); !spec) {
+        std::fprintf(stderr, "nocturne-engine parse-logs: --format: %s\n", spec.error().message.c_str());
+        return 2;
+    }
     bool ok = false;
     const qulonglong maxLine = parser.value(QStringLiteral("max-line-bytes")).toULongLong(&ok);
     if (!ok || maxLine < 64 || maxLine > (qulonglong(1) << 30)) {
