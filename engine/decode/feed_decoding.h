@@ -84,6 +84,7 @@ public:
     Resolved resolve(std::string_view name, std::vector<LabelView> &labels);
     std::size_t size() const { return m_ids.size(); }
     const Limits &limits() const { return m_limits; }
+    SeriesStore &store() const { return m_store; }
 
 private:
     Resolved resolveSlow(std::string_view name, std::vector<LabelView> &labels);

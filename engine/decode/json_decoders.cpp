@@ -203,6 +203,27 @@ std::uint64_t u64Field(dom::element e, std::string_view key)
     return out;
 }
 
+// OTLP/JSON writes aggregationTemporality as its enum number or, from some exporters, its name.
+int temporalityField(dom::element body)
+{
+    dom::element v;
+    if (body["aggregationTemporality"].get(v) != simdjson::SUCCESS)
+        return 0;
+    std::string_view name;
+    if (v.get_string().get(name) == simdjson::SUCCESS)
+        return name == "AGGREGATION_TEMPORALITY_CUMULATIVE" ? kTemporalityCumulative
+             : name == "AGGREGATION_TEMPORALITY_DELTA"      ? kTemporalityDelta
+                                                            : 0;
+    std::uint64_t n = 0;
+    return asU64(v, n) && n <= 2 ? int(n) : 0;
+}
+
+bool boolField(dom::element e, std::string_view key)
+{
+    bool out = false;
+    return e[key].get_bool().get(out) == simdjson::SUCCESS && out;
+}
+
 // Iterates an array field; a present field that is not an array is a wrong type.
 template<typename F>
 bool forEach(dom::element parent, std::string_view key, OtlpMapper &mapper, F &&f)
@@ -281,7 +302,7 @@ private:
             return;
         }
         dom::element data;
-        auto numbers = [&](dom::element body) {
+        auto numbers = [&](dom::element body, MetricType type) {
             forEach(body, "dataPoints", mapper, [&](dom::element p) {
                 if (!pointHasValue(p))
                     return;
@@ -293,13 +314,13 @@ private:
                     mapper.reject(RejectReason::WrongType, std::string(name) + ": data point without a numeric asDouble/asInt");
                     return;
                 }
-                mapper.number(name, u64Field(p, "timeUnixNano"), value);
+                mapper.number(name, u64Field(p, "timeUnixNano"), value, type);
             });
         };
         if (metric["gauge"].get(data) == simdjson::SUCCESS) {
-            numbers(data);
+            numbers(data, MetricType::Gauge);
         } else if (metric["sum"].get(data) == simdjson::SUCCESS) {
-            numbers(data);
+            numbers(data, sumType(boolField(data, "isMonotonic"), temporalityField(data)));
         } else if (metric["histogram"].get(data) == simdjson::SUCCESS) {
             forEach(data, "dataPoints", mapper, [&](dom::element p) {
                 if (!pointHasValue(p))
@@ -322,7 +343,7 @@ private:
                 double sum = 0;
                 const bool hasSum = p["sum"].get(sumElement) == simdjson::SUCCESS && asDouble(sumElement, sum);
                 mapper.histogram(name, u64Field(p, "timeUnixNano"), double(u64Field(p, "count")), hasSum ? &sum : nullptr,
-                                 m_bounds, m_counts);
+                                 m_bounds, m_counts, temporalityField(data) != kTemporalityDelta);
             });
         } else if (metric["exponentialHistogram"].get(data) == simdjson::SUCCESS) {
             forEach(data, "dataPoints", mapper, [&](dom::element p) {
@@ -333,7 +354,8 @@ private:
                 dom::element sumElement;
                 double sum = 0;
                 const bool hasSum = p["sum"].get(sumElement) == simdjson::SUCCESS && asDouble(sumElement, sum);
-                mapper.exponentialHistogram(name, u64Field(p, "timeUnixNano"), double(u64Field(p, "count")), hasSum ? &sum : nullptr);
+                mapper.exponentialHistogram(name, u64Field(p, "timeUnixNano"), double(u64Field(p, "count")), hasSum ? &sum : nullptr,
+                                            temporalityField(data) != kTemporalityDelta);
             });
         } else if (metric["summary"].get(data) == simdjson::SUCCESS) {
             forEach(data, "dataPoints", mapper, [&](dom::element p) {
@@ -567,6 +589,9 @@ private:
             const auto resolved = m_resolver.resolve(name, m_labels);
             if (!resolved.id)
                 return fail(out, resolved.reason, lineNo, "series refused (" + std::string(resolved.reason) + ")", line);
+            // An optional "type" ("counter", "gauge", "histogram", …) as in Prometheus # TYPE; without one the name
+            // decides (model/metric_type.h). An unknown word is treated as no type rather than refusing the sample.
+            m_resolver.store().setType(*resolved.id, metricTypeFromName(stringField(root, {"type"})));
             out.samples.push_back({*resolved.id, ts, value});
             break;
         }

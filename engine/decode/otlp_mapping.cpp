@@ -15,6 +15,11 @@ std::string formatLabelNumber(double value)
     return ec == std::errc() ? std::string(buffer, end) : std::string("NaN");
 }
 
+MetricType sumType(bool isMonotonic, int temporality)
+{
+    return isMonotonic && temporality == kTemporalityCumulative ? MetricType::Counter : MetricType::Gauge;
+}
+
 std::uint64_t idFromBytes(std::string_view bytes)
 {
     std::uint64_t id = 0;
@@ -88,7 +93,7 @@ Timestamp OtlpMapper::timeOf(std::uint64_t unixNano) const
     return static_cast<Timestamp>(unixNano);
 }
 
-void OtlpMapper::emit(std::string_view metric, std::string_view suffix, Timestamp ts, double value,
+void OtlpMapper::emit(std::string_view metric, std::string_view suffix, Timestamp ts, double value, MetricType type,
                       std::string_view extraName, std::string_view extraValue)
 {
     if (!std::isfinite(value)) {
@@ -109,32 +114,34 @@ void OtlpMapper::emit(std::string_view metric, std::string_view suffix, Timestam
         reject(resolved.reason, m_name + ": series refused (" + resolved.reason + ")");
         return;
     }
+    m_resolver.store().setType(*resolved.id, type);
     m_out.samples.push_back({*resolved.id, ts, value});
 }
 
-void OtlpMapper::number(std::string_view metric, std::uint64_t timeUnixNano, double value)
+void OtlpMapper::number(std::string_view metric, std::uint64_t timeUnixNano, double value, MetricType type)
 {
-    emit(metric, {}, timeOf(timeUnixNano), value);
+    emit(metric, {}, timeOf(timeUnixNano), value, type);
 }
 
 void OtlpMapper::histogram(std::string_view metric, std::uint64_t timeUnixNano, double count, const double *sum,
-                           std::span<const double> bounds, std::span<const double> bucketCounts)
+                           std::span<const double> bounds, std::span<const double> bucketCounts, bool cumulative)
 {
     const Timestamp ts = timeOf(timeUnixNano);
+    const MetricType type = cumulative ? MetricType::Histogram : MetricType::GaugeHistogram;
     if (!bucketCounts.empty() && bucketCounts.size() != bounds.size() + 1) {
         reject(RejectReason::WrongType, std::string(metric) + ": histogram has " + std::to_string(bucketCounts.size())
                                             + " bucket counts for " + std::to_string(bounds.size()) + " bounds");
     } else if (!bucketCounts.empty()) {
-        double cumulative = 0;
+        double running = 0;
         for (std::size_t i = 0; i < bucketCounts.size(); ++i) {
-            cumulative += bucketCounts[i];
+            running += bucketCounts[i];
             m_extra = i < bounds.size() ? formatLabelNumber(bounds[i]) : std::string("+Inf");
-            emit(metric, "_bucket", ts, cumulative, "le", m_extra);
+            emit(metric, "_bucket", ts, running, type, "le", m_extra);
         }
     }
-    emit(metric, "_count", ts, count);
+    emit(metric, "_count", ts, count, type);
     if (sum)
-        emit(metric, "_sum", ts, *sum);
+        emit(metric, "_sum", ts, *sum, type);
 }
 
 void OtlpMapper::summary(std::string_view metric, std::uint64_t timeUnixNano, double count, double sum,
@@ -143,18 +150,20 @@ void OtlpMapper::summary(std::string_view metric, std::uint64_t timeUnixNano, do
     const Timestamp ts = timeOf(timeUnixNano);
     for (const auto &[q, v] : quantiles) {
         m_extra = formatLabelNumber(q);
-        emit(metric, {}, ts, v, "quantile", m_extra);
+        emit(metric, {}, ts, v, MetricType::Summary, "quantile", m_extra);
     }
-    emit(metric, "_count", ts, count);
-    emit(metric, "_sum", ts, sum);
+    emit(metric, "_count", ts, count, MetricType::Summary);
+    emit(metric, "_sum", ts, sum, MetricType::Summary);
 }
 
-void OtlpMapper::exponentialHistogram(std::string_view metric, std::uint64_t timeUnixNano, double count, const double *sum)
+void OtlpMapper::exponentialHistogram(std::string_view metric, std::uint64_t timeUnixNano, double count, const double *sum,
+                                      bool cumulative)
 {
     const Timestamp ts = timeOf(timeUnixNano);
-    emit(metric, "_count", ts, count);
+    const MetricType type = cumulative ? MetricType::Histogram : MetricType::GaugeHistogram;
+    emit(metric, "_count", ts, count, type);
     if (sum)
-        emit(metric, "_sum", ts, *sum);
+        emit(metric, "_sum", ts, *sum, type);
 }
 
 void OtlpMapper::log(std::uint64_t timeUnixNano, int severityNumber, std::string_view severityText, std::string body)

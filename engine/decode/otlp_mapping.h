@@ -17,6 +17,9 @@ namespace Nocturne::Engine::Detail {
 // - gauge and sum points are one sample; histograms become <name>_bucket{le=…} (cumulative), <name>_sum and
 //   <name>_count, summaries <name>{quantile=…}, <name>_sum and <name>_count, exponential histograms <name>_sum and
 //   <name>_count (their buckets are not mapped);
+// - every series is typed in the store for detection: a monotonic cumulative sum is a counter (scored on its rate),
+//   any other sum a gauge (a delta sum already counts one interval); a cumulative histogram is a histogram (buckets
+//   become quantiles, _count/_sum counters), a delta one a gauge histogram (its buckets already count one interval);
 // - points flagged "no recorded value" are skipped (not rejected); a point time of 0 means "received time".
 // - log source is the resource's service.name (else the context source); spans keep the low 64 bits of the trace id.
 class OtlpMapper
@@ -30,12 +33,13 @@ public:
 
     void beginPoint(); // clears the point attributes
     void pointAttribute(std::string_view key, std::string value);
-    void number(std::string_view metric, std::uint64_t timeUnixNano, double value);
+    void number(std::string_view metric, std::uint64_t timeUnixNano, double value, MetricType type = MetricType::Gauge);
     void histogram(std::string_view metric, std::uint64_t timeUnixNano, double count, const double *sum,
-                   std::span<const double> bounds, std::span<const double> bucketCounts);
+                   std::span<const double> bounds, std::span<const double> bucketCounts, bool cumulative = true);
     void summary(std::string_view metric, std::uint64_t timeUnixNano, double count, double sum,
                  std::span<const std::pair<double, double>> quantiles);
-    void exponentialHistogram(std::string_view metric, std::uint64_t timeUnixNano, double count, const double *sum);
+    void exponentialHistogram(std::string_view metric, std::uint64_t timeUnixNano, double count, const double *sum,
+                              bool cumulative = true);
 
     void log(std::uint64_t timeUnixNano, int severityNumber, std::string_view severityText, std::string body);
     void span(std::uint64_t traceId, std::uint64_t spanId, std::uint64_t parentSpanId, std::string_view name,
@@ -46,7 +50,7 @@ public:
 
 private:
     Timestamp timeOf(std::uint64_t unixNano) const;
-    void emit(std::string_view metric, std::string_view suffix, Timestamp ts, double value,
+    void emit(std::string_view metric, std::string_view suffix, Timestamp ts, double value, MetricType type,
               std::string_view extraName = {}, std::string_view extraValue = {});
     std::string_view pointAttributeValue(std::string_view key) const;
 
@@ -61,6 +65,12 @@ private:
     std::string m_extra;
     std::vector<LabelView> m_labels;
 };
+
+// AggregationTemporality in OTLP (proto enum values; OTLP/JSON may spell them as names).
+inline constexpr int kTemporalityDelta = 1;
+inline constexpr int kTemporalityCumulative = 2;
+// The type of an OTLP Sum: a counter only when monotonic and cumulative.
+MetricType sumType(bool isMonotonic, int temporality);
 
 // Formats a double for a label value (le="0.5", quantile="0.99", "+Inf").
 std::string formatLabelNumber(double value);

@@ -144,14 +144,14 @@ private:
 
     static void numberPoints(const pb::metrics::v1::Metric &metric,
                              const google::protobuf::RepeatedPtrField<pb::metrics::v1::NumberDataPoint> &points,
-                             OtlpMapper &mapper)
+                             OtlpMapper &mapper, MetricType type)
     {
         for (const auto &p : points) {
             if (p.flags() & kNoRecordedValue)
                 continue;
             mapPointAttributes(mapper, p);
             const double value = p.value_case() == pb::metrics::v1::NumberDataPoint::kAsInt ? double(p.as_int()) : p.as_double();
-            mapper.number(metric.name(), p.time_unix_nano(), value);
+            mapper.number(metric.name(), p.time_unix_nano(), value, type);
         }
     }
 
@@ -160,10 +160,11 @@ private:
         using M = pb::metrics::v1::Metric;
         switch (metric.data_case()) {
         case M::kGauge:
-            numberPoints(metric, metric.gauge().data_points(), mapper);
+            numberPoints(metric, metric.gauge().data_points(), mapper, MetricType::Gauge);
             break;
         case M::kSum:
-            numberPoints(metric, metric.sum().data_points(), mapper);
+            numberPoints(metric, metric.sum().data_points(), mapper,
+                         sumType(metric.sum().is_monotonic(), int(metric.sum().aggregation_temporality())));
             break;
         case M::kHistogram:
             for (const auto &p : metric.histogram().data_points()) {
@@ -173,7 +174,8 @@ private:
                 m_counts.assign(p.bucket_counts().begin(), p.bucket_counts().end());
                 const double sum = p.sum();
                 mapper.histogram(metric.name(), p.time_unix_nano(), double(p.count()), p.has_sum() ? &sum : nullptr,
-                                 {p.explicit_bounds().data(), std::size_t(p.explicit_bounds().size())}, m_counts);
+                                 {p.explicit_bounds().data(), std::size_t(p.explicit_bounds().size())}, m_counts,
+                                 int(metric.histogram().aggregation_temporality()) != kTemporalityDelta);
             }
             break;
         case M::kExponentialHistogram:
@@ -182,7 +184,8 @@ private:
                     continue;
                 mapPointAttributes(mapper, p);
                 const double sum = p.sum();
-                mapper.exponentialHistogram(metric.name(), p.time_unix_nano(), double(p.count()), p.has_sum() ? &sum : nullptr);
+                mapper.exponentialHistogram(metric.name(), p.time_unix_nano(), double(p.count()), p.has_sum() ? &sum : nullptr,
+                                            int(metric.exponential_histogram().aggregation_temporality()) != kTemporalityDelta);
             }
             break;
         case M::kSummary:

@@ -54,6 +54,9 @@ Result<RangeQueryResult> decodeRangeQuery(std::string_view json, const std::stri
                 labels.push_back({it.key().toStdString(), it.value().toString().toStdString()});
         }
         const SeriesKey key = SeriesKey::make(name, std::move(labels));
+        // A result without __name__ is a function's output (rate(), sum()): already what the query asked for, so a
+        // fallback name ending in _total must not make it a counter. A named result is typed by its name.
+        const MetricType type = metric.contains(QStringLiteral("__name__")) ? MetricType::Untyped : MetricType::Gauge;
         const QJsonArray values = series.value(QStringLiteral("values")).toArray();
         for (qsizetype k = 0; k < values.size(); ++k) {
             const QJsonArray pair = values.at(k).toArray();
@@ -63,7 +66,7 @@ Result<RangeQueryResult> decodeRangeQuery(std::string_view json, const std::stri
                 return makeError(ErrorCode::ParseError, "malformed sample", "result[" + std::to_string(i) + "].values[" + std::to_string(k) + "]");
             // Timestamps are float seconds; round to the millisecond like Prometheus does.
             const Timestamp ts = Timestamp(std::llround(pair.at(0).toDouble() * 1000.0)) * kMillisecond;
-            out.samples.push_back(ParsedSample{key, value, ts});
+            out.samples.push_back(ParsedSample{key, value, ts, type});
         }
         ++out.series;
     }

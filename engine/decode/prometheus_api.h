@@ -11,7 +11,8 @@
 namespace Nocturne::Engine {
 
 // A range query answer (resultType "matrix") flattened into samples; series keys carry the metric's labels with
-// __name__ as the name (a series without __name__, e.g. the result of rate(), is named by `fallbackName`).
+// __name__ as the name (a series without __name__, e.g. the result of rate(), is named by `fallbackName` and typed as
+// a gauge).
 struct RangeQueryResult {
     std::vector<ParsedSample> samples;
     std::size_t series = 0;

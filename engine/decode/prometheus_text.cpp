@@ -216,25 +216,41 @@ void parseComment(std::string_view line, ExpositionResult &out, std::size_t line
         family.type = MetricType::Histogram;
     else if (rest == "summary")
         family.type = MetricType::Summary;
-    else if (rest == "untyped")
+    else if (rest == "gaugehistogram") // OpenMetrics
+        family.type = MetricType::GaugeHistogram;
+    else if (rest == "info" || rest == "stateset") // OpenMetrics: values that describe, never counts
+        family.type = MetricType::Gauge;
+    else if (rest == "untyped" || rest == "unknown")
         family.type = MetricType::Untyped;
     else
         out.issues.push_back({lineNumber, c.i + 1, "unknown metric type '" + std::string(rest.substr(0, 40)) + "'"});
 }
 
-} // namespace
-
-const char *metricTypeName(MetricType type)
+// A family's samples are named after it (text format 0.0.4 counters: the family name itself) or after it plus a suffix
+// (histogram _bucket/_sum/_count, OpenMetrics counter _total). A sample keeps its own family when both exist.
+void assignFamilyTypes(ExpositionResult &out)
 {
-    switch (type) {
-    case MetricType::Untyped: return "untyped";
-    case MetricType::Counter: return "counter";
-    case MetricType::Gauge: return "gauge";
-    case MetricType::Histogram: return "histogram";
-    case MetricType::Summary: return "summary";
+    if (out.families.empty())
+        return;
+    const std::string *lastName = nullptr;
+    MetricType lastType = MetricType::Untyped;
+    for (ParsedSample &sample : out.samples) {
+        // Samples of one family are adjacent: one lookup per family, not per sample.
+        if (!lastName || *lastName != sample.key.name) {
+            lastName = &sample.key.name;
+            auto it = out.families.find(sample.key.name);
+            if (it == out.families.end()) {
+                const std::string_view base = familyBaseName(sample.key.name);
+                if (!base.empty())
+                    it = out.families.find(std::string(base));
+            }
+            lastType = it == out.families.end() ? MetricType::Untyped : it->second.type;
+        }
+        sample.type = lastType;
     }
-    return "untyped";
 }
+
+} // namespace
 
 ExpositionResult parseExposition(std::string_view text, const ExpositionOptions &options)
 {
@@ -265,6 +281,7 @@ ExpositionResult parseExposition(std::string_view text, const ExpositionOptions 
         if (auto error = parseSample(line, options, out))
             out.issues.push_back({lineNumber, error->column + first, std::move(error->reason)});
     }
+    assignFamilyTypes(out);
     return out;
 }
 

@@ -8,17 +8,16 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "model/metric_type.h"
 #include "model/series_key.h"
 
 namespace Nocturne::Engine {
-
-enum class MetricType : std::uint8_t { Untyped, Counter, Gauge, Histogram, Summary };
-const char *metricTypeName(MetricType type);
 
 struct ParsedSample {
     SeriesKey key;
     double value = 0;
     std::optional<Timestamp> ts; // from the exposition (milliseconds there), if present
+    MetricType type = MetricType::Untyped; // of the sample's family (# TYPE), found by name with its suffix removed
 };
 
 struct ParseIssue {

@@ -119,6 +119,7 @@ void PrometheusApiClient::queryFinished(QNetworkReply *reply, std::size_t queryI
                 auto it = m_ids.find(canonical);
                 if (it == m_ids.end())
                     it = m_ids.emplace(canonical, m_engine.store().intern(key)).first;
+                m_engine.store().setType(it->second, s.type);
                 Timestamp &last = m_lastTs[it->second.value];
                 if (*s.ts <= last)
                     continue; // the overlap of the previous poll

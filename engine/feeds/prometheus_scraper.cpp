@@ -44,6 +44,9 @@ bool PrometheusScraper::consume(const QByteArray &body, Timestamp requestedAt)
         auto it = m_ids.find(canonical);
         if (it == m_ids.end())
             it = m_ids.emplace(canonical, m_engine.store().intern(key)).first;
+        // The family's # TYPE decides whether detection sees the value or its rate; a target that redeploys with a
+        // different type for the same series is followed.
+        m_engine.store().setType(it->second, s.type);
         samples.push_back({it->second, s.ts.value_or(now), s.value});
     }
     m_engine.ingestSamples(samples, feed);

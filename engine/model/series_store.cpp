@@ -191,6 +191,19 @@ std::size_t SeriesStore::appendBatch(std::span<const SampleRef> samples)
     return stored;
 }
 
+void SeriesStore::setType(SeriesId id, MetricType type)
+{
+    // Decoders call this for every sample: a relaxed read keeps the steady state free of writes to shared lines.
+    if (SeriesData *series = data(id); series && series->type.load(std::memory_order_relaxed) != type)
+        series->type.store(type, std::memory_order_relaxed);
+}
+
+MetricType SeriesStore::type(SeriesId id) const
+{
+    const SeriesData *series = data(id);
+    return series ? series->type.load(std::memory_order_relaxed) : MetricType::Untyped;
+}
+
 std::vector<Sample> SeriesStore::range(SeriesId id, Timestamp from, Timestamp to) const
 {
     std::vector<Sample> out;

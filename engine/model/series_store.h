@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "core/strong_id.h"
+#include "model/metric_type.h"
 #include "model/sample_ring.h"
 #include "model/series_key.h"
 
@@ -74,6 +75,11 @@ public:
     std::optional<SeriesKey> key(SeriesId id) const;
     std::size_t seriesCount() const;
 
+    // The type its source declares for a series (Untyped until one does). A later declaration replaces the earlier
+    // one: a series can change type (a redeployed exporter), and detection follows.
+    void setType(SeriesId id, MetricType type);
+    MetricType type(SeriesId id) const;
+
     AppendOutcome append(SeriesId id, Timestamp ts, double value);
     // Appends a batch; returns how many were stored (appended or replaced).
     std::size_t appendBatch(std::span<const SampleRef> samples);
@@ -92,6 +98,7 @@ public:
 private:
     struct SeriesData {
         SampleRing ring;
+        std::atomic<MetricType> type{MetricType::Untyped}; // written by decoders, read by detection without a lock
     };
     static constexpr std::size_t kShards = 64;
     static constexpr std::size_t kBlockSize = 4096;

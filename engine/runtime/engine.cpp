@@ -156,6 +156,8 @@ Status Engine::startReplay(ReplayOptions options)
         std::lock_guard lock(m_publishMutex); // the health evaluator is read by the publisher
         for (const GeneratedSeries &s : generator.series()) {
             const SeriesId id = m_store.intern(s.key);
+            // Generated values are levels whatever their names say: never turned into rates.
+            m_store.setType(id, MetricType::Gauge);
             ids.push_back(id);
             m_health->addSeries(m_scenario->estate.entities[s.entity].id, s.key.name, id);
         }

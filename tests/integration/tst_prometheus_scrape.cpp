@@ -90,6 +90,48 @@ private Q_SLOTS:
         exporter.waitForFinished(5000);
     }
 
+    // Issue 17: an idle node's cumulative counters must not be scored as levels. Every node_cpu_seconds_total series is
+    // typed a counter from # TYPE, gets a `:rate` series that detection scores, and the raw counter never has a band
+    // or an anomaly of its own: no alert can name a raw _total counter, however long the node is watched.
+    void realNodeExporterCountersAreRates()
+    {
+        if (!QFile::exists(kNodeExporter))
+            QSKIP("prometheus-node-exporter is not installed (packaging/setup.sh installs it)");
+        const quint16 port = Nocturne::Test::freeLoopbackPort();
+        QProcess exporter;
+        exporter.start(kNodeExporter, {QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port), QStringLiteral("--collector.disable-defaults"),
+                                       QStringLiteral("--collector.cpu"), QStringLiteral("--collector.netdev"), QStringLiteral("--collector.loadavg")});
+        QVERIFY(exporter.waitForStarted(5000));
+        Engine engine; // detection on
+        PrometheusScraper::Options scrape;
+        scrape.url = QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(port));
+        scrape.job = QStringLiteral("node");
+        scrape.intervalMs = 200;
+        PrometheusScraper scraper(engine, scrape);
+        scraper.start();
+        auto cpuSeries = [&] { return engine.store().select(*parseSelector("node_cpu_seconds_total{job=\"node\"}")); };
+        QTRY_VERIFY_WITH_TIMEOUT(!cpuSeries().empty() && scraper.scrapes() >= 5, 15000);
+        DetectionService &detection = *engine.detection();
+        QTRY_VERIFY_WITH_TIMEOUT(detection.rateOf(cpuSeries().front()).isValid(), 10000);
+        scraper.stop();
+        for (SeriesId id : cpuSeries()) {
+            QCOMPARE(engine.store().type(id), MetricType::Counter);
+            QVERIFY(!detection.bandsOf(id).score.isValid());
+        }
+        for (SeriesId id : engine.store().allSeries()) {
+            const auto key = engine.store().key(id);
+            const std::string_view scored = key->label("series");
+            if (DetectionService::isDerived(*key))
+                QVERIFY2(scored.size() < 6 || scored.substr(scored.size() - 6) != "_total", key->canonical().c_str());
+        }
+        for (const AnomalyEvent &event : detection.openEvents()) {
+            for (const InvolvedMetric &m : event.metrics)
+                QVERIFY2(m.metric.size() < 6 || m.metric.substr(m.metric.size() - 6) != "_total", m.metric.c_str());
+        }
+        exporter.kill();
+        exporter.waitForFinished(5000);
+    }
+
     void malformedExpositionDegradesWithPosition()
     {
         FixedHttp http("# TYPE ok gauge\nok 1\nbroken{a=\"x} 2\nalso_ok{b=\"y\"} 3\n");

@@ -75,6 +75,7 @@ MetricsExplorer::MetricsExplorer(SnapshotHub &hub, QWidget *parent)
     , m_list(new QListView(this))
     , m_window(new QComboBox(this))
     , m_forecastToggle(new QCheckBox(tr("Forecast"), this))
+    , m_rawCounters(new QCheckBox(tr("Raw counters"), this))
     , m_status(new QLabel(this))
     , m_chart(new QChart)
     , m_chartView(new QChartView(m_chart, this))
@@ -111,6 +112,14 @@ MetricsExplorer::MetricsExplorer(SnapshotHub &hub, QWidget *parent)
     m_forecastToggle->setObjectName(QStringLiteral("forecastToggle"));
     m_forecastToggle->setToolTip(tr("Holt–Winters forecast of the first selected series with its 95 % interval"));
     connect(m_forecastToggle, &QCheckBox::toggled, this, [this] {
+        m_lastRequestSim = 0;
+        requestData();
+    });
+
+    m_rawCounters->setObjectName(QStringLiteral("rawCounterToggle"));
+    m_rawCounters->setToolTip(tr("Counters are drawn as their per-second rate, like rate() in PromQL, which is also what "
+                                 "the detector scores. Tick to draw their cumulative values instead."));
+    connect(m_rawCounters, &QCheckBox::toggled, this, [this] {
         m_lastRequestSim = 0;
         requestData();
     });
@@ -215,6 +224,7 @@ MetricsExplorer::MetricsExplorer(SnapshotHub &hub, QWidget *parent)
     rightLayout->setContentsMargins(0, 0, 0, 0);
     auto *toolbar = new QHBoxLayout;
     toolbar->addWidget(m_status, 1);
+    toolbar->addWidget(m_rawCounters);
     toolbar->addWidget(m_forecastToggle);
     toolbar->addWidget(m_window);
     rightLayout->addLayout(toolbar);
@@ -340,10 +350,18 @@ void MetricsExplorer::requestData()
     };
     std::vector<Request> requests;
     Engine::Engine &engine = m_hub.engine();
+    const bool rawCounters = m_rawCounters->isChecked();
     for (Engine::SeriesId id : selectedSeries()) {
         const int row = m_model->rowOf(id);
-        requests.push_back({id, row >= 0 ? m_model->at(row)->label : QString(),
-                            engine.detection() ? engine.detection()->bandsOf(id) : Engine::DetectionService::BandIds{}});
+        QString label = row >= 0 ? m_model->at(row)->label : QString();
+        // The engine decides what is a counter (declared type, else the name) and keeps its rate as a series.
+        const Engine::SeriesId rate = engine.detection() && !rawCounters ? engine.detection()->rateOf(id) : Engine::SeriesId{};
+        if (rate.isValid()) {
+            id = rate;
+            const qsizetype brace = label.indexOf(QLatin1Char('{'));
+            label.insert(brace < 0 ? label.size() : brace, QLatin1String(Engine::DetectionService::kRateSuffix));
+        }
+        requests.push_back({id, label, engine.detection() ? engine.detection()->bandsOf(id) : Engine::DetectionService::BandIds{}});
     }
     const Engine::Duration span = window();
     const Engine::Timestamp to = snapshot->simTime;
@@ -563,6 +581,19 @@ void MetricsExplorer::showHover(const QPointF &point, bool state, int slot)
             describe(e);
     }
     QToolTip::showText(QCursor::pos(), text, m_chartView);
+}
+
+std::vector<Engine::SeriesId> MetricsExplorer::plottedSeries() const
+{
+    std::vector<Engine::SeriesId> ids;
+    for (const SeriesData &series : m_lastResult.series)
+        ids.push_back(series.id);
+    return ids;
+}
+
+void MetricsExplorer::setShowRawCounters(bool raw)
+{
+    m_rawCounters->setChecked(raw);
 }
 
 int MetricsExplorer::plottedPoints() const

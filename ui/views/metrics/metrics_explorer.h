@@ -29,8 +29,10 @@ class SeriesListModel;
 class SnapshotHub;
 
 // Metrics explorer: a searchable list of every series and a chart of the selected ones (up to six), each drawn as
-// its average line inside its min/max envelope, decimated by the engine to about two points per pixel. Queries run
-// on a worker thread; a generation counter drops results that arrive after a newer request.
+// its average line inside its min/max envelope, decimated by the engine to about two points per pixel. A counter is
+// drawn as its per-second rate (the engine's `<name>:rate` series, with the band the detector scored it against),
+// as a Prometheus user would graph rate(x[…]); "Raw counters" shows the cumulative values instead. Queries run on a
+// worker thread; a generation counter drops results that arrive after a newer request.
 class MetricsExplorer : public QWidget
 {
     Q_OBJECT
@@ -44,6 +46,9 @@ public:
     std::vector<Engine::SeriesId> selectedSeries() const;
     // Number of points currently plotted (all series, lines and envelopes): for tests of the decimation.
     int plottedPoints() const;
+    // The series on the chart, in slot order: a selected counter's rate series unless raw counters are shown.
+    std::vector<Engine::SeriesId> plottedSeries() const;
+    void setShowRawCounters(bool raw);
 
 private:
     struct SeriesData {
@@ -72,6 +77,7 @@ private:
     QListView *m_list;
     QComboBox *m_window;
     QCheckBox *m_forecastToggle;
+    QCheckBox *m_rawCounters;
     QLabel *m_status;
     QChart *m_chart;
     QChartView *m_chartView;
