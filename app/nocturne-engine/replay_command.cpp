@@ -50,6 +50,8 @@ void printDetectionReport(std::vector<AnomalyEvent> events, const std::vector<An
     const Duration slack = 5 * kMinute; // effects ramp down after the fault ends
     std::vector<bool> explained(events.size(), false);
     int rootWithin60 = 0;
+    int found = 0;          // within 60 s, 5 minutes for slow ramps (the recall bar)
+    int recoveryEvents = 0; // events raised by the return to normal
     Duration worstRoot = 0;
     std::printf("anomaly events %zu\n", events.size());
     for (const FaultInstance &f : faults) {
@@ -78,6 +80,39 @@ void printDetectionReport(std::vector<AnomalyEvent> events, const std::vector<An
         const Duration rootLatency = root ? std::max<Duration>(0, root->onset - f.onset) : -1;
         if (root && rootLatency <= kMinute)
             ++rootWithin60;
+        // Slow ramps (no effect on the root or its parts reaches full strength within 2 minutes: a memory leak) have
+        // 5 minutes.
+        const auto &effects = f.spec->effects;
+        Duration rootFull = INT64_MAX;
+        for (const FaultEffect &x : effects) {
+            if (x.entity == f.spec->root || x.entity.rfind(f.spec->root + "-", 0) == 0)
+                rootFull = std::min(rootFull, x.lag + x.ramp);
+        }
+        const bool slowRamp = rootFull != INT64_MAX && rootFull >= 2 * kMinute;
+        if (root && rootLatency <= (slowRamp ? 5 * kMinute : kMinute))
+            ++found;
+        // Recovery: an event that opens on the fault's path after its end, while the effects ramp back, and that no
+        // other active fault explains, is the return to normal raising an alarm.
+        Duration rampBack = 0;
+        for (const FaultEffect &x : effects)
+            rampBack = std::max(rampBack, x.ramp + x.hold);
+        for (const AnomalyEvent &e : events) {
+            if (e.onset <= f.end || e.onset > f.end + rampBack + 5 * kMinute)
+                continue;
+            const auto &prop = f.spec->propagation;
+            if (std::none_of(prop.begin(), prop.end(), [&](const std::string &p) { return isOn(e.entity, p); }))
+                continue;
+            const bool other = std::any_of(faults.begin(), faults.end(), [&](const FaultInstance &g) {
+                return &g != &f && e.onset >= g.onset - kMinute && e.onset <= g.end + slack
+                    && std::any_of(g.spec->propagation.begin(), g.spec->propagation.end(),
+                                   [&](const std::string &p) { return isOn(e.entity, p); });
+            });
+            if (!other) {
+                ++recoveryEvents;
+                std::printf("  recovery event after %s: %s at +%s\n", f.spec->id.c_str(), e.entity.c_str(),
+                            formatDuration(e.onset - f.end).c_str());
+            }
+        }
         worstRoot = std::max(worstRoot, root ? rootLatency : f.end - f.onset);
         std::printf("  %-28s root %-18s %s   first on path: %s\n", f.spec->id.c_str(), f.spec->root.c_str(),
                     root ? (alreadyOpen ? std::string("inside an event open since ") + formatIso8601(root->onset)
@@ -92,6 +127,11 @@ void printDetectionReport(std::vector<AnomalyEvent> events, const std::vector<An
                 "%zu events unexplained by any fault (%.1f per simulated day)\n",
                 rootWithin60, faults.size(), formatDuration(worstRoot).c_str(), falseEvents,
                 double(falseEvents) * double(kDay) / double(duration));
+    // Machine-readable lines (contracts): recall on the root (60 s; 5 minutes for slow ramps), recovery events,
+    // false events per simulated day.
+    if (!faults.empty())
+        std::printf("faults_found_60s=%d/%zu recovery_events=%d\n", found, faults.size(), recoveryEvents);
+    std::printf("false_events_per_day=%.1f\n", double(falseEvents) * double(kDay) / double(duration));
 }
 
 } // namespace

@@ -43,9 +43,46 @@ const char *eventSeverityName(EventSeverity severity)
     return "low";
 }
 
+namespace {
+int directionOf(AnomalyReason reason)
+{
+    switch (reason) {
+    case AnomalyReason::SpikeUp:
+    case AnomalyReason::LevelShiftUp:
+    case AnomalyReason::DriftUp: return 1;
+    case AnomalyReason::SpikeDown:
+    case AnomalyReason::LevelShiftDown:
+    case AnomalyReason::DriftDown: return -1;
+    default: return 0;
+    }
+}
+
+// Per metric: the run of consecutive anomalous samples, the band before the current episode, and the episode a
+// return to that band ends.
+struct MetricTrack {
+    int run = 0;
+    std::vector<Point> runPoints; // the run's samples until it persists (at most minRunSamples)
+    bool haveNormal = false;
+    double normalLower = 0, normalUpper = 0; // band of the last normal sample
+    bool inEpisode = false;
+    int episodeDirection = 0;
+    double episodeLower = 0, episodeUpper = 0;
+    Timestamp episodeStart = 0;
+    int quiet = 0; // normal samples since the episode's last anomalous one
+};
+
+struct JointTrack {
+    int run = 0;
+    Timestamp lastTs = INT64_MIN;
+    std::vector<Point> runPoints;
+};
+} // namespace
+
 struct AnomalyEventBuilder::EntityState {
     std::string name;
     std::unordered_map<std::string, int> metricIndex;
+    std::vector<MetricTrack> tracks; // by metric index
+    JointTrack jointTracks[2];       // joint score, fused curve
     Timestamp rowTs = INT64_MIN;
     Eigen::VectorXd rowZ = Eigen::VectorXd::Zero(kMaxJointMetrics);
     std::uint32_t rowMask = 0;
@@ -91,12 +128,89 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
     }
     auto [it, inserted] = state.metricIndex.try_emplace(metric, int(state.metricIndex.size()));
     const int index = it->second;
-    if (index < kMaxJointMetrics && d.reason != AnomalyReason::WarmingUp) {
+    if (state.tracks.size() <= std::size_t(index))
+        state.tracks.resize(std::size_t(index) + 1);
+    MetricTrack &track = state.tracks[std::size_t(index)];
+    if (track.inEpisode && ts - track.episodeStart > m_config.recoveryMemory)
+        track.inEpisode = false;
+    // Back in the band it had before its episode: the detector, which adapted to the episode's level, still sees a
+    // residual, but that is the return to normal. Such a sample is left out of the joint and fused scores too.
+    const double slack = m_config.recoveryBandSlack * (track.episodeUpper - track.episodeLower);
+    const bool home = track.inEpisode && d.value >= track.episodeLower - slack && d.value <= track.episodeUpper + slack;
+    // Moving back from the episode without overshooting the old band (a partial return counts: 3 → 2 → 1 → 0).
+    const int direction = directionOf(d.reason);
+    const bool returning = track.inEpisode && direction != 0 && direction == -track.episodeDirection
+                        && (track.episodeDirection > 0 ? d.value >= track.episodeLower - slack : d.value <= track.episodeUpper + slack);
+    if (index < kMaxJointMetrics && d.reason != AnomalyReason::WarmingUp && !home && !returning) {
         state.rowZ[index] = std::clamp(d.z, -10.0, 10.0);
         state.rowMask |= 1u << index;
     }
-    if (d.rawScore >= m_config.pointScore)
-        addPoint(state, metric, ts, d.rawScore, d.reason, false);
+    if (d.reason == AnomalyReason::WarmingUp)
+        return;
+    const bool anomalous = d.rawScore >= m_config.pointScore;
+    if (!anomalous) {
+        track.run = 0;
+        track.runPoints.clear();
+        if (!track.inEpisode) {
+            track.haveNormal = true;
+            track.normalLower = d.lower;
+            track.normalUpper = d.upper;
+        } else {
+            // The episode ends once the metric has stayed back in its old band for a while; a detector that merely
+            // adapted to the anomalous level (a long fault) does not end it.
+            track.quiet = home ? track.quiet + 1 : 0;
+            if (track.quiet >= m_config.recoveryQuietSamples)
+                track.inEpisode = false;
+        }
+        return;
+    }
+    if (returning) {
+        track.run = 0;
+        track.runPoints.clear();
+        return; // recovery, not news
+    }
+    if (!track.inEpisode && direction != 0) {
+        // An episode starts with its first anomalous sample; the band to come back to is the one before it. (A blip
+        // that never persists ends its episode after recoveryQuietSamples normal samples.)
+        track.inEpisode = true;
+        track.episodeDirection = direction;
+        track.episodeLower = track.haveNormal ? track.normalLower : d.lower;
+        track.episodeUpper = track.haveNormal ? track.normalUpper : d.upper;
+        track.episodeStart = ts;
+    }
+    track.quiet = 0;
+    ++track.run;
+    const Point point{ts, d.rawScore, metric, d.reason};
+    if (track.run < m_config.minRunSamples
+        && !(track.run >= std::max(2, m_config.minRunSamples - 1) && !track.runPoints.empty() && ts - track.runPoints.front().ts >= m_config.minRunSpan)) {
+        track.runPoints.push_back(point);
+        return;
+    }
+    // Persisted: the run's earlier samples become points too, so the event dates from the run's start.
+    for (const Point &p : track.runPoints)
+        addPoint(state, p.metric, p.ts, p.score, p.reason, false);
+    track.runPoints.clear();
+    addPoint(state, metric, ts, d.rawScore, d.reason, false);
+}
+
+void AnomalyEventBuilder::addJointPoint(EntityState &state, int channel, Timestamp ts, double score, AnomalyReason reason)
+{
+    // Joint and fused points need consecutive rows too: one row where several noisy metrics happen to lean the same
+    // way is a coincidence.
+    JointTrack &track = state.jointTracks[channel];
+    if (track.lastTs == INT64_MIN || ts - track.lastTs > m_config.eps)
+        track.run = 0, track.runPoints.clear();
+    track.lastTs = ts;
+    ++track.run;
+    const Point point{ts, score, std::string(), reason};
+    if (track.run < m_config.minJointRun) {
+        track.runPoints.push_back(point);
+        return;
+    }
+    for (const Point &p : track.runPoints)
+        addPoint(state, std::string(), p.ts, p.score, p.reason, true);
+    track.runPoints.clear();
+    addPoint(state, std::string(), ts, score, reason, true);
 }
 
 void AnomalyEventBuilder::fuse(EntityState &state)
@@ -144,7 +258,7 @@ void AnomalyEventBuilder::fuse(EntityState &state)
     // Only a rise of the fused curve is news: metrics moving away from their normal together.
     const bool rising = d.reason == AnomalyReason::SpikeUp || d.reason == AnomalyReason::LevelShiftUp;
     if (rising && d.rawScore >= m_config.fusedPointScore && features >= 2) {
-        addPoint(state, std::string(), state.rowTs, d.rawScore, d.reason, true);
+        addJointPoint(state, 1, state.rowTs, d.rawScore, d.reason);
         if (state.hasOpen)
             state.event.fusedScore = std::max(state.event.fusedScore, d.rawScore);
     }
@@ -196,7 +310,7 @@ void AnomalyEventBuilder::finishRow(EntityState &state)
         const double excess = std::max(0.0, zj - 4.0);
         joint = excess / (excess + 1.0);
         if (joint >= m_config.jointPointScore && moderate >= 2)
-            addPoint(state, std::string(), state.rowTs, joint, AnomalyReason::None, true);
+            addJointPoint(state, 0, state.rowTs, joint, AnomalyReason::None);
         if (state.hasOpen)
             state.event.jointScore = std::max(state.event.jointScore, joint);
     }

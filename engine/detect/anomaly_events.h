@@ -50,6 +50,18 @@ struct EventConfig {
     Duration forDuration = 0;      // an event is confirmed once it has lasted this long (0: at once)
     int fusionWindow = 6;          // rows per half-window of the window-difference features
     double fusedPointScore = 0.75; // fused-curve score that counts as a point
+    // Persistence (Prometheus' `for`, per metric): a metric's anomalous samples become points only once they run for
+    // minRunSamples consecutive samples, or minRunSamples - 1 spanning minRunSpan (slow scrapes); the points then date
+    // from the run's first sample. A one- or two-sample blip of a noisy metric is noise, a fault persists.
+    int minRunSamples = 3;
+    Duration minRunSpan = 30 * kSecond;
+    int minJointRun = 2;           // consecutive rows with a joint (or fused) point before they count
+    // Recovery: after an episode, a metric moving back (the opposite direction) into the band it had before the
+    // episode is returning to normal, not a new anomaly. Remembered until the metric has been normal for
+    // recoveryQuietSamples samples or for recoveryMemory.
+    int recoveryQuietSamples = 30;
+    Duration recoveryMemory = 24 * kHour;
+    double recoveryBandSlack = 0.5; // the pre-episode band widened by this share of its width on each side
 };
 
 // Turns per-series detections into anomaly events per entity.
@@ -62,6 +74,8 @@ struct EventConfig {
 //  * Clustering: anomalous points (per-metric or joint) are clustered along time per entity, DBSCAN-style in one
 //    dimension: a point joins the open event when it lies within eps of its last point; a new event needs a strong
 //    point or minPoints points within eps. The event closes eps after its last point.
+//  * Persistence and recovery: a metric's anomalous samples count once they persist (EventConfig::minRunSamples), and
+//    a metric returning into the band it had before its episode raises nothing (EventConfig::recovery*).
 class AnomalyEventBuilder
 {
 public:
@@ -85,6 +99,7 @@ private:
     struct EntityState;
     EntityState &entity(const std::string &name, int intervalClass);
     void addPoint(EntityState &state, const std::string &metric, Timestamp ts, double score, AnomalyReason reason, bool joint);
+    void addJointPoint(EntityState &state, int channel, Timestamp ts, double score, AnomalyReason reason);
     void finishRow(EntityState &state);
     void fuse(EntityState &state);
 

@@ -17,6 +17,23 @@ double tailScore(double z)
     return excess / (excess + 1.5);
 }
 
+// Anomaly likelihood of a feature against its running mean and variance (Gaussian tail, as HTM's likelihood does),
+// on a log scale: 0.5 is a 1e-5 tail, 1 is 1e-10 or rarer. The same number means the same rarity on every series.
+double likelihoodScore(double feature, double mean, double variance, double minSd)
+{
+    const double sd = std::sqrt(std::max(variance, minSd * minSd));
+    const double tail = std::max(1e-10, 0.5 * std::erfc((feature - mean) / (sd * std::sqrt(2.0))));
+    return std::clamp(std::log(tail) / std::log(1e-10), 0.0, 1.0);
+}
+
+// Exponentially weighted mean and variance, one step.
+void updateMoments(float &mean, float &variance, double x, double alpha)
+{
+    const double d = x - double(mean);
+    mean = float(double(mean) + alpha * d);
+    variance = float((1 - alpha) * (double(variance) + alpha * d * d));
+}
+
 int slotOfDay(Timestamp ts, int slots)
 {
     const Timestamp inDay = ((ts % kDay) + kDay) % kDay;
@@ -65,6 +82,7 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
         out.reason = AnomalyReason::Duplicate;
         return out;
     }
+    out.value = value;
 
     if (s.n == 0) {
         s.level = s.baseline = value;
@@ -91,6 +109,7 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
     out.upper = expected + config.bandZ * sigma;
 
     // --- score (uses the state before this sample: strictly causal) ---
+    AnomalyReason shiftReason = AnomalyReason::None;
     if (s.n < config.warmupSamples) {
         out.reason = AnomalyReason::WarmingUp;
     } else {
@@ -120,23 +139,40 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
             raw = driftScore;
             out.reason = driftDirection >= 0 ? AnomalyReason::DriftUp : AnomalyReason::DriftDown;
         }
-        double score = raw;
         out.rawScore = raw;
-        // Debounce: within `debounce` of the last alarm, only a stronger surprise than that alarm scores high again
-        // (and becomes the new bar), so one incident gives one alarm and a misbehaving series raises its own bar.
-        const bool debouncing = s.lastAlarmTs != INT64_MIN && ts - s.lastAlarmTs < config.debounce;
-        if (debouncing) {
-            if (score > double(s.lastAlarmZ) + 0.02)
-                s.lastAlarmZ = float(score);
-            else
-                score *= 0.1;
-        }
+        // Calibrate: how rare is the recent surprise, and the recent shift of the mean, for this series? Features and
+        // their distributions include this sample, never later ones. The distributions are learned from the end of
+        // the warm-up, with 1/k weights at first so that a short history is not dominated by its first values.
+        const double alpha = std::max(config.likelihoodAlpha, 1.0 / double(s.n + 1 - config.warmupSamples));
+        s.surpriseShort = float(double(s.surpriseShort) + config.surpriseShortAlpha * (raw - double(s.surpriseShort)));
+        const double surpriseScore =
+            likelihoodScore(s.surpriseShort, s.surpriseMean, s.surpriseVar, config.surpriseMinSd);
+        updateMoments(s.surpriseMean, s.surpriseVar, s.surpriseShort, alpha);
+        const double valueSd = std::sqrt(std::max(s.valueVar, 1e-12 + 1e-8 * s.valueMean * s.valueMean));
+        const double meanShift = std::fabs(s.valueShort - s.valueMean) / valueSd;
+        const double meanShiftScore = likelihoodScore(meanShift, s.shiftMean, s.shiftVar, config.shiftMinSd);
+        updateMoments(s.shiftMean, s.shiftVar, meanShift, alpha);
+        // The spike part alone (not the CUSUM or drift, which are sustained by nature), against its own history.
+        const double spikeScore = likelihoodScore(spike, s.spikeMean, s.spikeVar, config.spikeMinSd);
+        updateMoments(s.spikeMean, s.spikeVar, spike, alpha);
+        double score = std::max({surpriseScore, meanShiftScore, config.spikeWeight * spikeScore});
         if (raw < 0.05)
             out.reason = AnomalyReason::None;
+        if (meanShiftScore > surpriseScore && meanShiftScore >= config.threshold)
+            shiftReason = s.valueShort >= s.valueMean ? AnomalyReason::LevelShiftUp : AnomalyReason::LevelShiftDown;
+        // Episode hold: one episode, one alarm. Held at 0 (not merely lowered) so that no threshold below the
+        // production one sees the episode's tail either; released once the calibrated score has been calm for a while.
+        const bool held = s.inEpisode != 0;
+        if (held) {
+            s.calmRun = score < config.rearmScore ? std::uint8_t(std::min(255, s.calmRun + 1)) : 0;
+            if (s.calmRun >= config.rearmSamples)
+                s.inEpisode = 0;
+            score = 0;
+        }
         out.score = score;
-        if (!debouncing && out.score >= config.threshold) {
-            s.lastAlarmTs = ts;
-            s.lastAlarmZ = float(out.score);
+        if (!held && score >= config.threshold) {
+            s.inEpisode = 1;
+            s.calmRun = 0;
         }
     }
     // --- learn (winsorised, so the anomaly itself does not become the new normal at once) ---
@@ -194,6 +230,17 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
         s.seasonalOn = 1;
     else if (s.seasonalOn && s.seasonalError > 0.95f * s.rawScale)
         s.seasonalOn = 0;
+
+    // Mean-shift feature: a recent mean (a few samples) against a long-run mean and spread (hundreds of samples).
+    const double alphaShort = std::max(config.shiftShortAlpha, 1.0 / double(s.n + 1));
+    const double alphaLong = std::max(config.shiftLongAlpha, 1.0 / double(s.n + 1));
+    s.valueShort += alphaShort * (value - s.valueShort);
+    const double valueDelta = value - s.valueMean;
+    s.valueMean += alphaLong * valueDelta;
+    s.valueVar = (1 - alphaLong) * (s.valueVar + alphaLong * valueDelta * valueDelta);
+    // Shown only: the model above learns from its own reason, the operator sees why the score is high.
+    if (shiftReason != AnomalyReason::None)
+        out.reason = shiftReason;
 
     s.lastTs = ts;
     ++s.n;
