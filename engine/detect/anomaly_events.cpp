@@ -69,6 +69,7 @@ struct MetricTrack {
     double episodeLower = 0, episodeUpper = 0;
     Timestamp episodeStart = 0;
     int quiet = 0; // normal samples since the episode's last anomalous one
+    bool estate = false; // this run is part of an estate-wide shift: its points go to the estate's event
 };
 
 struct JointTrack {
@@ -128,6 +129,8 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
     }
     auto [it, inserted] = state.metricIndex.try_emplace(metric, int(state.metricIndex.size()));
     const int index = it->second;
+    if (inserted)
+        ++m_metricPopulation[metric];
     if (state.tracks.size() <= std::size_t(index))
         state.tracks.resize(std::size_t(index) + 1);
     MetricTrack &track = state.tracks[std::size_t(index)];
@@ -150,6 +153,7 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
     const bool anomalous = d.rawScore >= m_config.pointScore;
     if (!anomalous) {
         track.run = 0;
+        track.estate = false;
         track.runPoints.clear();
         if (!track.inEpisode) {
             track.haveNormal = true;
@@ -181,22 +185,59 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
     track.quiet = 0;
     ++track.run;
     const Point point{ts, d.rawScore, metric, d.reason};
+    if (track.run == 1 && direction != 0) {
+        auto &starts = m_runStarts[direction > 0 ? "+" : "-"];
+        starts.push_back({ts, &state});
+        // Bounded: starts older than the window are dropped (and never more than twice the entities kept).
+        const std::size_t cap = std::max<std::size_t>(64, 2 * m_entities.size());
+        std::erase_if(starts, [&](const RunStart &r) { return ts - r.ts > m_config.estateShiftWindow; });
+        if (starts.size() > cap)
+            starts.erase(starts.begin(), starts.begin() + std::ptrdiff_t(starts.size() - cap));
+    }
+    if (track.estate) {
+        addPoint(entity(kEstateEntity, 0), metric, ts, d.rawScore, d.reason, false);
+        return;
+    }
     if (track.run < m_config.minRunSamples
         && !(track.run >= std::max(2, m_config.minRunSamples - 1) && !track.runPoints.empty() && ts - track.runPoints.front().ts >= m_config.minRunSpan)) {
         track.runPoints.push_back(point);
         return;
     }
-    // Persisted: the run's earlier samples become points too, so the event dates from the run's start.
+    // Persisted: the run's earlier samples become points too, so the event dates from the run's start — on the
+    // entity, or on the estate when this is one of many entities moving together.
+    track.estate = direction != 0 && estateWide(metric, direction, ts);
+    EntityState &target = track.estate ? entity(kEstateEntity, 0) : state;
     for (const Point &p : track.runPoints)
-        addPoint(state, p.metric, p.ts, p.score, p.reason, false);
+        addPoint(target, p.metric, p.ts, p.score, p.reason, false);
     track.runPoints.clear();
-    addPoint(state, metric, ts, d.rawScore, d.reason, false);
+    addPoint(target, metric, ts, d.rawScore, d.reason, false);
+}
+
+bool AnomalyEventBuilder::estateWide(const std::string &metric, int direction, Timestamp ts)
+{
+    (void)metric; // the shift is judged over all metrics: a load change moves requests, queries, CPU and queues
+    const auto it = m_runStarts.find(direction > 0 ? "+" : "-");
+    if (it == m_runStarts.end())
+        return false;
+    std::vector<const EntityState *> entities;
+    for (const RunStart &r : it->second) {
+        if (ts - r.ts <= m_config.estateShiftWindow)
+            entities.push_back(r.entity);
+    }
+    std::sort(entities.begin(), entities.end());
+    const auto distinct = std::unique(entities.begin(), entities.end()) - entities.begin();
+    const double population = double(m_entities.size());
+    return distinct >= m_config.estateShiftMinEntities && double(distinct) >= m_config.estateShiftShare * population;
 }
 
 void AnomalyEventBuilder::addJointPoint(EntityState &state, int channel, Timestamp ts, double score, AnomalyReason reason)
 {
     // Joint and fused points need consecutive rows too: one row where several noisy metrics happen to lean the same
     // way is a coincidence.
+    if (estateWide({}, 1, ts) || estateWide({}, -1, ts)) {
+        addPoint(entity(kEstateEntity, 0), std::string(), ts, score, reason, true);
+        return; // several metrics of an entity leaning together while the whole estate shifts: the shift itself
+    }
     JointTrack &track = state.jointTracks[channel];
     if (track.lastTs == INT64_MIN || ts - track.lastTs > m_config.eps)
         track.run = 0, track.runPoints.clear();

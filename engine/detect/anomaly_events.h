@@ -62,7 +62,15 @@ struct EventConfig {
     int recoveryQuietSamples = 30;
     Duration recoveryMemory = 24 * kHour;
     double recoveryBandSlack = 0.5; // the pre-episode band widened by this share of its width on each side
+    // Estate-wide shifts: when metrics start moving the same way on at least estateShiftShare of all entities (and
+    // estateShiftMinEntities of them) within estateShiftWindow, it is a load change (time of week, a campaign), not a
+    // fault of each: one event on the pseudo-entity kEstateEntity instead of one per entity.
+    double estateShiftShare = 0.25;
+    int estateShiftMinEntities = 8;
+    Duration estateShiftWindow = 5 * kMinute;
 };
+
+inline constexpr const char *kEstateEntity = "(estate)";
 
 // Turns per-series detections into anomaly events per entity.
 //  * Joint scoring: per entity, the standardised residuals of its metrics at one timestamp form a row; the squared
@@ -106,6 +114,13 @@ private:
     EventConfig m_config;
     std::unordered_map<std::string, std::unique_ptr<EntityState>> m_entities;
     std::unordered_map<std::string, std::string> m_primaryKey; // entity → key of its first state (for evidence)
+    bool estateWide(const std::string &metric, int direction, Timestamp ts);
+    std::unordered_map<std::string, int> m_metricPopulation; // metric → entities reporting it
+    struct RunStart {
+        Timestamp ts;
+        const EntityState *entity;
+    };
+    std::unordered_map<std::string, std::vector<RunStart>> m_runStarts; // direction → recent run starts
     std::map<std::uint64_t, AnomalyEvent> m_changed;
     std::uint64_t m_nextId = 1;
 };

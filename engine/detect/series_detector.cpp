@@ -46,6 +46,31 @@ int dayOfWeek(Timestamp ts)
     return static_cast<int>(((days % 7) + 7) % 7);
 }
 
+// The seasonal profile at a timestamp, piecewise linear rather than a staircase: a slot's value stands for the slot's
+// centre and is blended with its neighbour, and the day offsets are blended over the hour around midnight. A
+// staircase makes every slot boundary (and midnight) a jump of the expected value, which scores as an anomaly.
+double smoothSeasonal(const float *daily, int slots, const float *weekday, Timestamp ts)
+{
+    const Timestamp inDay = ((ts % kDay) + kDay) % kDay;
+    const double position = double(inDay) / double(kDay / slots);
+    const int slot = std::min(slots - 1, int(position));
+    const double within = position - slot;
+    const int neighbour = within < 0.5 ? (slot + slots - 1) % slots : (slot + 1) % slots;
+    const double w = std::fabs(within - 0.5);
+    const double d = (1 - w) * double(daily[slot]) + w * double(daily[neighbour]);
+    const int day = dayOfWeek(ts);
+    double dayOffset = weekday[day];
+    constexpr Timestamp kHalfHour = kHour / 2;
+    if (inDay < kHalfHour) {
+        const double wd = 0.5 - double(inDay) / double(kHour);
+        dayOffset = (1 - wd) * dayOffset + wd * double(weekday[(day + 6) % 7]);
+    } else if (kDay - inDay <= kHalfHour) {
+        const double wd = 0.5 - double(kDay - inDay) / double(kHour);
+        dayOffset = (1 - wd) * dayOffset + wd * double(weekday[(day + 1) % 7]);
+    }
+    return d + dayOffset;
+}
+
 } // namespace
 
 const char *anomalyReasonName(AnomalyReason reason)
@@ -90,7 +115,8 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
     }
     const int hour = slotOfDay(ts, kDailySlots);
     const int day = dayOfWeek(ts);
-    const double seasonal = s.seasonalOn ? double(s.daily[hour]) + double(s.weekday[day]) : 0.0;
+    const double profile = smoothSeasonal(s.daily, kDailySlots, s.weekday, ts);
+    const double seasonal = s.seasonalOn ? profile : 0.0;
     const double expected = s.level + seasonal;
     const double residual = value - expected;
     // σ from the mean absolute deviation (×1.25 for a normal), with a floor so flat series do not divide by zero.
@@ -221,7 +247,7 @@ Detection SeriesDetector::update(Timestamp ts, double value, const DetectorConfi
     const double alphaSlot = std::max(config.seasonalAlpha, 1.0 / double(s.slotVisits[hour]));
     s.daily[hour] = float(double(s.daily[hour]) + alphaSlot * (deLevelled - double(s.weekday[day]) - double(s.daily[hour])));
     s.weekday[day] = float(double(s.weekday[day]) + config.weekdayAlpha * (deLevelled - double(s.daily[hour]) - double(s.weekday[day])));
-    const double seasonalResidual = value - (s.level + double(s.daily[hour]) + double(s.weekday[day]));
+    const double seasonalResidual = value - (s.level + profile);
     s.rawScale = float(double(s.rawScale) + alphaScale * (std::fabs(value - s.level) - double(s.rawScale)));
     s.seasonalError = float(double(s.seasonalError) + alphaScale * (std::fabs(seasonalResidual) - double(s.seasonalError)));
     // Enough history (two days) and the profile removes a fifth of the error: the series is seasonal.
