@@ -65,6 +65,7 @@ struct MetricTrack {
     bool haveNormal = false;
     double normalLower = 0, normalUpper = 0; // band of the last normal sample
     bool inEpisode = false;
+    bool remembered = false; // the last episode ended, its band and direction still count for a return (drift)
     int episodeDirection = 0;
     double episodeLower = 0, episodeUpper = 0;
     Timestamp episodeStart = 0;
@@ -134,15 +135,17 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
     if (state.tracks.size() <= std::size_t(index))
         state.tracks.resize(std::size_t(index) + 1);
     MetricTrack &track = state.tracks[std::size_t(index)];
-    if (track.inEpisode && ts - track.episodeStart > m_config.recoveryMemory)
-        track.inEpisode = false;
+    if ((track.inEpisode || track.remembered) && ts - track.episodeStart > m_config.recoveryMemory)
+        track.inEpisode = track.remembered = false;
     // Back in the band it had before its episode: the detector, which adapted to the episode's level, still sees a
     // residual, but that is the return to normal. Such a sample is left out of the joint and fused scores too.
     const double slack = m_config.recoveryBandSlack * (track.episodeUpper - track.episodeLower);
     const bool home = track.inEpisode && d.value >= track.episodeLower - slack && d.value <= track.episodeUpper + slack;
     // Moving back from the episode without overshooting the old band (a partial return counts: 3 → 2 → 1 → 0).
     const int direction = directionOf(d.reason);
-    const bool returning = track.inEpisode && direction != 0 && direction == -track.episodeDirection
+    // (After the episode, too: a slow drift back towards the old band, judged against a long-run baseline the episode
+    // pulled along, is still the return.)
+    const bool returning = (track.inEpisode || track.remembered) && direction != 0 && direction == -track.episodeDirection
                         && (track.episodeDirection > 0 ? d.value >= track.episodeLower - slack : d.value <= track.episodeUpper + slack);
     if (index < kMaxJointMetrics && d.reason != AnomalyReason::WarmingUp && !home && !returning) {
         state.rowZ[index] = std::clamp(d.z, -10.0, 10.0);
@@ -163,8 +166,10 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
             // The episode ends once the metric has stayed back in its old band for a while; a detector that merely
             // adapted to the anomalous level (a long fault) does not end it.
             track.quiet = home ? track.quiet + 1 : 0;
-            if (track.quiet >= m_config.recoveryQuietSamples)
+            if (track.quiet >= m_config.recoveryQuietSamples) {
                 track.inEpisode = false;
+                track.remembered = true;
+            }
         }
         return;
     }
@@ -174,6 +179,7 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
         return; // recovery, not news
     }
     if (!track.inEpisode && direction != 0) {
+        track.remembered = false;
         // An episode starts with its first anomalous sample; the band to come back to is the one before it. (A blip
         // that never persists ends its episode after recoveryQuietSamples normal samples.)
         track.inEpisode = true;
