@@ -43,6 +43,91 @@ private Q_SLOTS:
         QCOMPARE(b.eventCount(), std::uint64_t(0));
     }
 
+    // Prometheus' `for`, per metric: two anomalous samples in a row are a blip; the third makes an event dated from
+    // the first.
+    void blipsDoNotPersist()
+    {
+        AnomalyEventBuilder b;
+        Timestamp t = 0;
+        normalRows(b, t, 100, 11);
+        for (int blip = 0; blip < 5; ++blip) {
+            b.add("db", "m0", t, det(0.99, 30));
+            b.add("db", "m0", t + kStep, det(0.97, 25));
+            t += 2 * kStep;
+            normalRows(b, t, 20, 12 + std::uint64_t(blip));
+        }
+        QCOMPARE(b.eventCount(), std::uint64_t(0));
+        const Timestamp onset = t;
+        for (int i = 0; i < 3; ++i, t += kStep) {
+            b.add("db", "m0", t, det(0.9, 9));
+            b.advance(t + 1);
+        }
+        QCOMPARE(b.openEvents().size(), std::size_t(1));
+        QCOMPARE(b.openEvents().front().onset, onset);
+    }
+
+    // A metric that steps up for a fault, is adapted to by its detector, then steps back: the return into the band it
+    // had before raises nothing, the fault's event closes, and a real second fault later is still seen.
+    void recoveryIsNotAnAnomaly()
+    {
+        AnomalyEventBuilder b;
+        Timestamp t = 0;
+        auto sample = [&](double value, double raw, AnomalyReason reason) {
+            Detection d;
+            d.value = value;
+            d.rawScore = d.score = raw;
+            d.reason = raw > 0 ? reason : AnomalyReason::None;
+            d.expected = value;
+            d.lower = 90;
+            d.upper = 110;
+            d.z = raw > 0 ? (reason == AnomalyReason::LevelShiftUp ? 8 : -8) : 0;
+            b.add("db", "latency", t, d);
+            b.advance(t + 1);
+            t += kStep;
+        };
+        for (int i = 0; i < 100; ++i)
+            sample(100, 0, AnomalyReason::None);
+        for (int i = 0; i < 6; ++i)
+            sample(300, 0.9, AnomalyReason::LevelShiftUp); // the fault
+        for (int i = 0; i < 30; ++i)
+            sample(300, 0, AnomalyReason::None);            // the detector adapted; the fault goes on
+        QCOMPARE(b.eventCount(), std::uint64_t(1));
+        for (int i = 0; i < 6; ++i)
+            sample(101, 0.9, AnomalyReason::LevelShiftDown); // back home: the adapted detector sees a shift down
+        for (int i = 0; i < 60; ++i)
+            sample(100, 0, AnomalyReason::None);
+        QCOMPARE(b.eventCount(), std::uint64_t(1));
+        QVERIFY(b.openEvents().empty());
+        // Overshooting below the old band is news.
+        for (int i = 0; i < 6; ++i)
+            sample(20, 0.9, AnomalyReason::LevelShiftDown);
+        QCOMPARE(b.eventCount(), std::uint64_t(2));
+    }
+
+    // A third of the estate moving down at once (the weekend starts) is one estate-wide event, not one per entity;
+    // a single entity's anomaly at the same time is still its own.
+    void estateWideShiftIsOneEvent()
+    {
+        AnomalyEventBuilder b;
+        Timestamp t = 0;
+        const int entities = 40;
+        auto row = [&](double raw, AnomalyReason reason, int shifted) {
+            for (int e = 0; e < entities; ++e) {
+                const bool on = e < shifted;
+                b.add("svc-" + std::to_string(e), "rps", t, det(on ? raw : 0, on ? -6 : 0.1, reason));
+            }
+            b.advance(t + 1);
+            t += kStep;
+        };
+        for (int i = 0; i < 100; ++i)
+            row(0, AnomalyReason::None, 0);
+        for (int i = 0; i < 6; ++i)
+            row(0.9, AnomalyReason::LevelShiftDown, 20);
+        auto open = b.openEvents();
+        QCOMPARE(open.size(), std::size_t(1));
+        QCOMPARE(QString::fromLatin1(open.front().entity.c_str()), QString::fromLatin1(kEstateEntity));
+    }
+
     void persistentAnomalyIsOneEvent()
     {
         AnomalyEventBuilder b;
