@@ -103,7 +103,8 @@ private Q_SLOTS:
             std::int64_t lag = 0;
             for (const auto &p : parts)
                 lag += p.lag;
-            return parts.size() == 12 && lag == 0;
+            // The feed status is the engine's published snapshot: it follows the partitions a moment later.
+            return parts.size() == 12 && lag == 0 && Nocturne::Test::feedStatus(engine, feed.feedName()).lag == 0;
         }, 10'000));
         const auto status = Nocturne::Test::feedStatus(engine, feed.feedName());
         QCOMPARE(status.state, FeedState::Healthy);
