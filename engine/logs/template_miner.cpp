@@ -1,5 +1,7 @@
 #include "template_miner.h"
 
+#include "logs/log_header.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -276,19 +278,63 @@ std::string MinedTemplate::text() const
     return out;
 }
 
+// Whether a word could be a month or weekday name (its first three letters are one's): a cheap filter before the
+// full timestamp test.
+bool mayBeDateName(std::string_view t)
+{
+    if (t.size() < 3 || t.size() > 9)
+        return false;
+    const auto lower = [](char c) { return char(c | 0x20); };
+    const std::uint32_t key = std::uint32_t(std::uint8_t(lower(t[0]))) << 16 | std::uint32_t(std::uint8_t(lower(t[1]))) << 8
+                            | std::uint32_t(std::uint8_t(lower(t[2])));
+    static constexpr std::array<std::string_view, 19> names = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                                               "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (std::string_view n : names) {
+        if (key == (std::uint32_t(std::uint8_t(n[0])) << 16 | std::uint32_t(std::uint8_t(n[1])) << 8 | std::uint32_t(std::uint8_t(n[2]))))
+            return true;
+    }
+    return false;
+}
+
 std::vector<std::string> TemplateMiner::maskedTokens(std::string_view content)
 {
-    std::vector<std::string> tokens;
-    tokens.reserve(16);
+    // Bounds: past kMaxTokens the rest of the line is one variable; a token longer than kMaxTokenBytes is data.
+    thread_local std::vector<std::string_view> raw; // reused: this runs for every line
+    raw.clear();
     bool capped = false;
     forEachToken(content, [&](std::size_t, std::string_view token) {
-        // Bounds: a token longer than kMaxTokenBytes is data; past kMaxTokens the rest of the line is one variable.
-        if (capped)
-            return;
+        if (raw.size() < TemplateMiner::kMaxTokens + 8)
+            raw.push_back(token);
+        else
+            capped = true;
+    });
+    auto dateWord = [](std::string_view t) {
+        return looksLikeTimestamp(t) || (!t.empty() && t.size() <= 4 && std::all_of(t.begin(), t.end(), isDigit));
+    };
+    std::vector<std::string> tokens;
+    tokens.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
         if (tokens.size() == TemplateMiner::kMaxTokens) {
             tokens.back() = kWild;
-            capped = true;
-            return;
+            break;
+        }
+        std::string_view token = raw[i];
+        // An embedded date-time ("at Fri Jun 17 07:07:00 2005") is one value: the time's mask stands for all of it.
+        const bool maybeName = mayBeDateName(token);
+        // (A date has a number within the next two tokens: checked before the name lookup, which is dearer.)
+        if (maybeName && i + 2 < raw.size()
+            && (std::any_of(raw[i + 1].begin(), raw[i + 1].end(), isDigit) || std::any_of(raw[i + 2].begin(), raw[i + 2].end(), isDigit))
+            && looksLikeTimestamp(token)) {
+            std::size_t j = i, timeAt = raw.size();
+            while (j < raw.size() && j < i + 6 && dateWord(raw[j])) {
+                if (raw[j].find(':') != std::string_view::npos && timeAt == raw.size())
+                    timeAt = j;
+                ++j;
+            }
+            if (timeAt != raw.size() && j - i >= 3) {
+                token = raw[timeAt];
+                i = j - 1;
+            }
         }
         std::string masked = token.size() > TemplateMiner::kMaxTokenBytes ? kWild : maskToken(token);
         if (!tokens.empty() && tokens.back() == kWild) {
@@ -297,16 +343,18 @@ std::vector<std::string> TemplateMiner::maskedTokens(std::string_view content)
             if (isUnit(std::string_view(masked).substr(0, unitEnd))) {
                 if (unitEnd != std::string::npos)
                     tokens.back() += masked.substr(unitEnd);
-                return;
+                continue;
             }
             // A long run of variables (a list of channels or ids) is one variable; short runs stay, they are
             // usually distinct fields ("REPORT : <*> <*> <*> <*>").
             if (masked == kWild && tokens.size() >= 4 && tokens[tokens.size() - 2] == kWild && tokens[tokens.size() - 3] == kWild
                 && tokens[tokens.size() - 4] == kWild)
-                return;
+                continue;
         }
         tokens.push_back(std::move(masked));
-    });
+    }
+    if (capped && !tokens.empty())
+        tokens.back() = kWild;
     return tokens;
 }
 

@@ -42,6 +42,10 @@ private Q_SLOTS:
         QTest::newRow("chinese")
             << QStringList{QStringLiteral("用户 登录 成功 用户名 张三 耗时 35ms"), QStringLiteral("用户 登录 成功 用户名 李四 耗时 120ms")}
             << QStringLiteral("用户 登录 成功 用户名 <*> 耗时 <*>");
+        QTest::newRow("embedded date-time is one value")
+            << QStringList{QStringLiteral("connection from 24.54.76.216 (24-54-76-216.dsl.example) at Fri Jun 17 07:07:00 2005"),
+                           QStringLiteral("connection from 10.1.2.3 (10-1-2-3.dsl.example) at Sat Jul 2 23:59:01 2005")}
+            << QStringLiteral("connection from <*> (<*>.dsl.example) at <*>:<*>:<*>");
         QTest::newRow("hex and uuid")
             << QStringList{QStringLiteral("request 0x7f3a2b done id=3f2504e0-4f89-11d3-9a0c-0305e82c3301"),
                            QStringLiteral("request 0x11 done id=c9bf9e57-1685-4c89-bafb-ff5af830be8a")}
