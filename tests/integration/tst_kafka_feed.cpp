@@ -227,7 +227,9 @@ private Q_SLOTS:
         {
             KafkaFeed feed(first, feedOptions(mock.bootstrapServers(), {{"m", Signal::Metrics, Encoding::JsonLines}}, "restart"));
             QVERIFY(feed.start().has_value());
-            QVERIFY(waitFor([&] { return storedSamples(first) == 500; }, 20'000));
+            // Generous: the mock coordinator's group join takes seconds, more on a loaded machine.
+            QVERIFY2(waitFor([&] { return storedSamples(first) == 500; }, 60'000),
+                     qPrintable(QStringLiteral("first consumer stored %1").arg(storedSamples(first))));
             feed.stop();
             qInfo("first consumer: %llu messages", (unsigned long long)feed.stats().messages);
         }
