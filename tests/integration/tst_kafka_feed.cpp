@@ -93,7 +93,7 @@ private Q_SLOTS:
                                             {"metrics_jsonl", Signal::Metrics, Encoding::JsonLines}},
                                            "e2e"));
         QVERIFY(feed.start().has_value());
-        QVERIFY2(waitFor([&] { return storedSamples(engine) == 8 + 100 && engine.logs().total() == 1 && engine.spans().total() == 1; }, 20'000),
+        QVERIFY2(waitFor([&] { return storedSamples(engine) == 8 + 100 && engine.logs().total() == 1 && engine.spans().total() == 1; }, 60'000),
                  qPrintable(QStringLiteral("samples %1 logs %2 spans %3").arg(storedSamples(engine)).arg(engine.logs().total()).arg(engine.spans().total())));
         QVERIFY(engine.store().find(SeriesKey::make("my_gauge", {{"my_gauge_attr", "some value"}, {"service_name", "my.service"}})));
         QVERIFY(engine.store().find(SeriesKey::make("load", {{"g", "1"}, {"i", "7"}})));
@@ -153,7 +153,7 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("stored %1 of %2").arg(storedSamples(engine)).arg(kBatches * kPerBatch)));
         qInfo("broker outage: %d samples produced, %zu stored, feed saw degraded/down: %s", kBatches * kPerBatch,
               storedSamples(engine), sawDown ? "yes" : "no");
-        QVERIFY(waitFor([&] { return Nocturne::Test::feedStatus(engine, feed.feedName()).state == FeedState::Healthy; }, 20'000));
+        QVERIFY(waitFor([&] { return Nocturne::Test::feedStatus(engine, feed.feedName()).state == FeedState::Healthy; }, 60'000));
         feed.stop();
     }
 
@@ -187,7 +187,7 @@ private Q_SLOTS:
                                             {"mixed_proto", Signal::Metrics, Encoding::OtlpProto}},
                                            "mixed"));
         QVERIFY(feed.start().has_value());
-        QVERIFY(waitFor([&] { return feed.stats().messages == 2000; }, 20'000));
+        QVERIFY(waitFor([&] { return feed.stats().messages == 2000; }, 60'000));
         QVERIFY(waitFor([&] { return feed.stats().rejects == 1000; }, 10'000));
         const auto status = Nocturne::Test::feedStatus(engine, feed.feedName());
         // 500 JSON messages × 2 samples (distinct) + the proto fixture's 8 series (re-delivered: replaced, not duplicated)
@@ -293,7 +293,7 @@ private Q_SLOTS:
         options.maxMessageBytes = 64 * 1024;
         KafkaFeed feed(engine, options);
         QVERIFY(feed.start().has_value());
-        QVERIFY(waitFor([&] { return storedSamples(engine) == 3; }, 20'000));
+        QVERIFY(waitFor([&] { return storedSamples(engine) == 3; }, 60'000));
         const auto letters = engine.deadLetters(feed.feedName());
         QCOMPARE(letters.size(), std::size_t(1));
         QCOMPARE(letters[0].reason, std::string(RejectReason::TooLarge));
