@@ -130,8 +130,6 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
     }
     auto [it, inserted] = state.metricIndex.try_emplace(metric, int(state.metricIndex.size()));
     const int index = it->second;
-    if (inserted)
-        ++m_metricPopulation[metric];
     if (state.tracks.size() <= std::size_t(index))
         state.tracks.resize(std::size_t(index) + 1);
     MetricTrack &track = state.tracks[std::size_t(index)];
@@ -211,7 +209,7 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
     }
     // Persisted: the run's earlier samples become points too, so the event dates from the run's start — on the
     // entity, or on the estate when this is one of many entities moving together.
-    track.estate = direction != 0 && estateWide(metric, direction, ts);
+    track.estate = direction != 0 && estateWide(direction, ts);
     EntityState &target = track.estate ? entity(kEstateEntity, 0) : state;
     for (const Point &p : track.runPoints)
         addPoint(target, p.metric, p.ts, p.score, p.reason, false);
@@ -219,9 +217,9 @@ void AnomalyEventBuilder::add(const std::string &entityName, const std::string &
     addPoint(target, metric, ts, d.rawScore, d.reason, false);
 }
 
-bool AnomalyEventBuilder::estateWide(const std::string &metric, int direction, Timestamp ts)
+bool AnomalyEventBuilder::estateWide(int direction, Timestamp ts)
 {
-    (void)metric; // the shift is judged over all metrics: a load change moves requests, queries, CPU and queues
+    // Judged over all metrics: a load change moves requests, queries, CPU and queues together.
     const auto it = m_runStarts.find(direction > 0 ? "+" : "-");
     if (it == m_runStarts.end())
         return false;
@@ -240,7 +238,7 @@ void AnomalyEventBuilder::addJointPoint(EntityState &state, int channel, Timesta
 {
     // Joint and fused points need consecutive rows too: one row where several noisy metrics happen to lean the same
     // way is a coincidence.
-    if (estateWide({}, 1, ts) || estateWide({}, -1, ts)) {
+    if (estateWide(1, ts) || estateWide(-1, ts)) {
         addPoint(entity(kEstateEntity, 0), std::string(), ts, score, reason, true);
         return; // several metrics of an entity leaning together while the whole estate shifts: the shift itself
     }

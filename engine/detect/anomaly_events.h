@@ -114,8 +114,7 @@ private:
     EventConfig m_config;
     std::unordered_map<std::string, std::unique_ptr<EntityState>> m_entities;
     std::unordered_map<std::string, std::string> m_primaryKey; // entity → key of its first state (for evidence)
-    bool estateWide(const std::string &metric, int direction, Timestamp ts);
-    std::unordered_map<std::string, int> m_metricPopulation; // metric → entities reporting it
+    bool estateWide(int direction, Timestamp ts);
     struct RunStart {
         Timestamp ts;
         const EntityState *entity;
