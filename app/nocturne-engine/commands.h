@@ -18,6 +18,7 @@ bool parseArguments(QCommandLineParser &parser, const QStringList &args, const c
 int runServe(const QStringList &args);
 int runMockKafka(const QStringList &args);
 int runStorm(const QStringList &args);
+int runCampaign(const QStringList &args);
 int runProfile(const QStringList &args);
 int runRcaBench(const QStringList &args);
 int runFabric(const QStringList &args);

@@ -19,6 +19,7 @@ void printUsage(FILE *out)
                "  detect    score timestamp,value CSV files (or a NAB corpus) with the streaming detector\n"
                "  parse-logs  mine log templates from a file (or a Loghub-2k folder)\n"
                "  storm     replay the fault library as an alert storm, group into incidents, score it\n"
+               "  campaign  inject N synthesized faults at random eligible roots, score incidents and top-1/top-3 causes\n"
                "  profile   import a profile: summary, hot spots, rules, top movers against a baseline\n"
                "  rca-bench rank root causes on a public RCA dataset (writes case_id,ranking,runtime_s)\n"
                "  fabric    import an ibnetdiscover / iblinkinfo / YAML fabric; print its shape and host-to-host paths\n"
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
         {QStringLiteral("version"), runVersion},
         {QStringLiteral("serve"), runServe},
         {QStringLiteral("storm"), runStorm},
+        {QStringLiteral("campaign"), runCampaign},
         {QStringLiteral("profile"), runProfile},
         {QStringLiteral("rca-bench"), runRcaBench},
         {QStringLiteral("fabric"), runFabric},

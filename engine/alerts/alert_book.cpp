@@ -257,7 +257,8 @@ void AlertBook::reevaluate(Alert &alert, Timestamp now)
     }
     if (alert.state != AlertState::Firing) {
         setState(alert, AlertState::Firing, "system", "no longer silenced or inhibited", now);
-        if (alert.incidentId == 0)
+        // An open incident that explains it first; else the resolved incident it belongs to comes back; else a new one.
+        if (alert.incidentId == 0 && !group(alert, false) && !tryReopen(alert))
             group(alert);
     }
 }
@@ -306,7 +307,7 @@ std::int64_t AlertBook::ingest(const AlertInput &input)
     m_byFingerprint[fingerprint] = m_alerts.back().id;
     Alert &added = m_alerts.back();
     reevaluate(added, input.ts);
-    if (added.state == AlertState::Firing)
+    if (added.state == AlertState::Firing && !group(added, false) && !tryReopen(added))
         group(added);
     // A new firing alert may be the source of an inhibition.
     if (!m_inhibitRules.empty() && added.state == AlertState::Firing) {
@@ -349,7 +350,7 @@ void AlertBook::attach(Alert &alert, Incident &incident, std::string why)
     incident.lastActivity = std::max(incident.lastActivity, alert.startsAt);
     if (incident.alerts.size() == 1 || severityRank(alert.severity) > severityRank(incident.severity)) {
         incident.severity = alert.severity;
-        incident.slaDeadline = incident.start + slaFor(incident.severity);
+        incident.slaDeadline = std::max(incident.start, incident.lastReopened) + slaFor(incident.severity);
     }
     if (incident.title.empty())
         incident.title = (alert.entity.empty() ? alert.name : alert.entity + ": " + alert.name);
@@ -357,58 +358,82 @@ void AlertBook::attach(Alert &alert, Incident &incident, std::string why)
                                     + "): " + why);
 }
 
-void AlertBook::group(Alert &alert)
+bool AlertBook::group(Alert &alert, bool mayOpen)
 {
     const Timestamp t = alert.startsAt;
     Incident *best = nullptr;
     double bestScore = -1;
     std::string bestWhy;
+    std::vector<Incident *> causeOf; // incidents in their opening burst to which this alert is a common dependency
+    // A call edge's alert ("a->b", shown on its caller a) is about its callee: the trouble is b's or the way to b, and
+    // a depends on b anyway. Relating it through b keeps a caller's alerts about two different callees apart.
+    std::string relateAs = alert.entity;
+    if (const std::string edge = labelValue(alert.labels, "entity"); edge.find("->") != std::string::npos)
+        relateAs = edge.substr(edge.find("->") + 2);
     for (Incident &incident : m_incidents) {
-        if (!incident.open() || t - incident.start > m_options.maxAge)
+        if (!incident.open() || incident.alerts.empty() || t - incident.start > m_options.maxAge)
             continue;
-        // An entity already in the incident (its recovery, a second symptom) joins for the incident's whole age;
-        // others only within the window after its last new alert.
-        const bool sameEntity = !alert.entity.empty() && incident.entities.count(alert.entity);
-        if (!sameEntity && t - incident.lastActivity > m_options.groupWindow)
-            continue;
-        // An incident whose alerts have all resolved is over: a new storm is a new incident (after a short grace for
-        // flapping alerts).
+        // Is the incident's trouble still going on? An incident takes new alerts within the window after its last new
+        // one, or for an entity on which one of its alerts still fires; once every alert resolved it is over (after a
+        // short grace for flapping alerts): a new storm is a new incident.
         Timestamp lastResolved = 0;
-        const bool anyActive = std::any_of(incident.alerts.begin(), incident.alerts.end(), [&](std::int64_t id) {
+        bool anyActive = false, entityActive = false;
+        for (std::int64_t id : incident.alerts) {
             const Alert *a = this->alert(id);
             if (!a)
-                return false;
-            lastResolved = std::max(lastResolved, a->endsAt);
-            return a->active();
-        });
-        if (!anyActive && !sameEntity && t - lastResolved > m_options.resolvedGrace)
-            continue;
-        // After the opening burst, only effects of the incident's origin join: the alert's entity must depend on it.
-        if (m_dependencies && !alert.entity.empty() && t - incident.start > m_options.openingBurst) {
-            const Alert *origin = this->alert(incident.alerts.front());
-            if (origin && !origin->entity.empty() && m_dependencies(alert.entity, origin->entity) < 0)
                 continue;
+            lastResolved = std::max(lastResolved, a->endsAt);
+            anyActive |= a->active();
+            entityActive |= a->active() && !alert.entity.empty() && a->entity == alert.entity;
         }
-        const double time = 1.0 - std::clamp(double(t - incident.lastActivity) / double(m_options.groupWindow), 0.0, 1.0);
-        int hops = -1;
-        std::string via;
+        if (!entityActive && t - incident.lastActivity > m_options.groupWindow)
+            continue;
+        if (!anyActive && t - lastResolved > m_options.resolvedGrace)
+            continue;
+        const bool inBurst = t - incident.start <= m_options.openingBurst;
         double learnt = 0;
         for (const std::string &e : incident.entities) {
             if (!alert.entity.empty() && e != alert.entity && std::abs(affinity(alert.entity, e)) > std::abs(learnt))
                 learnt = affinity(alert.entity, e);
         }
-        if (!alert.entity.empty() && m_distance) {
+        // How the alert's entity relates to the incident's: the same entity; an effect (it depends on one of them, so
+        // their failure reaches it); or, while the incident is opening, a cause (one of them depends on it: the
+        // dependency that started it, detected a little later). Two entities that only share a caller are not
+        // related: concurrent faults in separate parts of the estate meet at the entry points, and stay apart.
+        int hops = -1;
+        std::string via;
+        bool asCause = false;
+        if (!relateAs.empty() && incident.entities.count(relateAs)) {
+            hops = 0;
+            via = relateAs;
+        } else if (!relateAs.empty() && m_dependencies) {
+            // 0 hops between distinct entities: parts of one whole (two ports of a switch, two pods of a service).
             for (const std::string &e : incident.entities) {
-                const int h = e == alert.entity ? 0 : m_distance(alert.entity, e);
+                const int effect = m_dependencies(relateAs, e);
+                if (effect >= 0 && effect <= m_options.maxHops && (hops < 0 || effect < hops)) {
+                    hops = effect;
+                    via = e;
+                    asCause = false;
+                }
+                if (!inBurst)
+                    continue;
+                const int cause = m_dependencies(e, relateAs);
+                if (cause >= 0 && cause <= m_options.maxHops && (hops < 0 || cause < hops)) {
+                    hops = cause;
+                    via = e;
+                    asCause = true;
+                }
+            }
+        } else if (!alert.entity.empty() && m_distance) {
+            for (const std::string &e : incident.entities) {
+                const int h = m_distance(alert.entity, e);
                 if (h >= 0 && h <= m_options.maxHops && (hops < 0 || h < hops)) {
                     hops = h;
                     via = e;
                 }
             }
-        } else if (!alert.entity.empty() && incident.entities.count(alert.entity)) {
-            hops = 0;
-            via = alert.entity;
         }
+        const double time = 1.0 - std::clamp(double(t - incident.lastActivity) / double(m_options.groupWindow), 0.0, 1.0);
         const double topo = hops < 0 ? 0.0 : 1.0 - double(hops) / double(m_options.maxHops + 1);
         // Label similarity with the incident's first alert (Jaccard over name=value pairs, alertname excluded).
         const Alert *firstPtr = this->alert(incident.alerts.front());
@@ -426,30 +451,58 @@ void AlertBook::group(Alert &alert)
         for (const Label &l : first.labels)
             total += l.name != "alertname" && labelValue(alert.labels, l.name).empty();
         const double labels = total ? double(shared) / double(total) : 0.0;
-        // Time alone never groups: unrelated entities firing together are separate incidents.
-        if (topo == 0 && labels < 0.5 && learnt <= 0)
+        // Time alone never groups: unrelated entities firing together are separate incidents. With a topology, labels
+        // alone do not either (every alert of an estate shares its cluster and namespace labels).
+        const bool topologyKnown = !alert.entity.empty() && (m_dependencies || m_distance);
+        if (topo == 0 && learnt <= 0 && (topologyKnown || labels < 0.5))
             continue;
-        const double score = 0.3 * time + 0.5 * topo + 0.2 * labels + learnt;
+        if (learnt < 0 && topo + learnt <= 0)
+            continue; // operators split these entities before
+        // Between incidents that explain an alert equally, the younger one: a newly firing alert is the newer fault's doing.
+        const double youth = 0.1 * (1.0 - std::clamp(double(t - incident.start) / double(m_options.maxAge), 0.0, 1.0));
+        const double score = 0.3 * time + 0.5 * topo + 0.2 * labels + learnt + youth;
+        if (asCause && hops > 0)
+            causeOf.push_back(&incident);
         if (score > bestScore) {
             bestScore = score;
             best = &incident;
             char buffer[64];
             std::snprintf(buffer, sizeof buffer, "score %.2f", score);
-            bestWhy = std::string(buffer) + ": " + (hops == 0 ? "same entity " + via : hops > 0 ? std::to_string(hops) + " hop(s) from " + via : "no topology link")
+            bestWhy = std::string(buffer) + ": "
+                    + (hops == 0 && via == relateAs ? "same entity " + via
+                       : hops >= 0 ? (asCause ? via + " depends on it (" + std::to_string(hops) + " hop(s))"
+                                             : "depends on " + via + " (" + std::to_string(hops) + " hop(s))")
+                                  : "no topology link")
                     + ", " + fmtDuration(t - incident.lastActivity) + " after its last alert, labels " + std::to_string(int(labels * 100 + 0.5))
                     + "% alike" + (learnt != 0 ? (learnt > 0 ? ", operators grouped these entities before" : ", operators split these entities before") : "");
         }
     }
     if (best && bestScore >= m_options.joinThreshold) {
         attach(alert, *best, "joined incident " + std::to_string(best->id) + " (" + bestWhy + ")");
-        return;
+        // A dependency shared by incidents that opened together is their common cause: they are one incident.
+        for (Incident *other : causeOf) {
+            if (other == best || !other->open() || std::abs(other->start - best->start) > m_options.openingBurst)
+                continue;
+            const std::int64_t from = other->id;
+            for (std::int64_t id : std::vector<std::int64_t>(other->alerts))
+                if (this->alert(id))
+                    attach(alertRef(id), *best, "merged from incident " + std::to_string(from) + ": " + alert.entity + " is a dependency of both");
+            best->start = std::min(best->start, other->start);
+            other->alerts.clear();
+            other->entities.clear();
+            other->end = t;
+            other->explanations.push_back("merged into incident " + std::to_string(best->id) + ": " + alert.entity + " is a dependency of both");
+        }
+        return true;
     }
+    if (!mayOpen)
+        return false;
     // Low and info alerts join related incidents but never open one on their own: a lone blip is not an incident.
     if (severityRank(alert.severity) < severityRank(m_options.minSeverityToOpen)) {
         alert.history.push_back({alert.startsAt, alert.state, alert.state, "system",
                                  std::string("not grouped: ") + alertSeverityName(alert.severity) + " alerts do not open incidents"
                                      + (best ? " (best candidate incident " + std::to_string(best->id) + " only " + bestWhy + ")" : "")});
-        return;
+        return false;
     }
     Incident incident;
     incident.id = std::int64_t(m_incidents.size()) + 1;
@@ -458,6 +511,7 @@ void AlertBook::group(Alert &alert)
     attach(alert, m_incidents.back(),
            best ? "opened a new incident (best candidate incident " + std::to_string(best->id) + " only " + bestWhy + ")"
                 : "opened a new incident (no related open incident within " + fmtDuration(m_options.groupWindow) + ")");
+    return true;
 }
 
 void AlertBook::advance(Timestamp now)
@@ -477,12 +531,22 @@ void AlertBook::advance(Timestamp now)
     for (Incident &incident : m_incidents) {
         if (!incident.open())
             continue;
+        // The hold-down runs from the last alert's resolution (or the last new alert / re-open, whichever is later),
+        // so a flapping alert does not close and re-open its incident every few minutes.
+        Timestamp quietSince = std::max(incident.lastActivity, incident.lastReopened);
         const bool allResolved = std::all_of(incident.alerts.begin(), incident.alerts.end(), [&](std::int64_t id) {
             const Alert *a = alert(id);
+            if (a)
+                quietSince = std::max(quietSince, a->endsAt);
             return !a || !a->active();
         });
-        if (allResolved && now - incident.lastActivity >= m_options.incidentQuiet)
+        if (allResolved && now - quietSince >= m_options.resolveHoldDown) {
             incident.end = now;
+            incident.resolvedBy.clear();
+            incident.history.push_back({now, IncidentAction::AutoResolved, "system",
+                                        "all " + std::to_string(incident.alerts.size()) + " alert(s) resolved, none fired again for "
+                                            + fmtDuration(now - quietSince)});
+        }
     }
     prune(now);
 }
@@ -522,8 +586,16 @@ Status AlertBook::acknowledge(std::int64_t id, const std::string &who, const std
     if (!a.active())
         return makeError(ErrorCode::InvalidArgument, "alert " + std::to_string(id) + " is resolved");
     setState(a, AlertState::Acknowledged, who, comment, now);
-    if (a.incidentId)
-        incidentRef(a.incidentId).acknowledged = true;
+    if (a.incidentId) {
+        // Someone is on one of its alerts: the incident is acknowledged too (its SLA clock stops).
+        Incident &incident = incidentRef(a.incidentId);
+        if (incident.open() && !incident.acknowledged) {
+            incident.acknowledged = true;
+            incident.acknowledgedBy = who;
+            incident.acknowledgedAt = now;
+            incident.history.push_back({now, IncidentAction::Acknowledged, who, "through alert " + std::to_string(id)});
+        }
+    }
     return {};
 }
 
@@ -679,6 +751,157 @@ Status AlertBook::moveAlert(std::int64_t id, std::int64_t toIncident, const std:
     }
     learn(incidentRef(toIncident), a, +0.3);
     attach(a, incidentRef(toIncident), "moved here by " + who);
+    return {};
+}
+
+const char *incidentActionName(IncidentAction action)
+{
+    switch (action) {
+    case IncidentAction::Acknowledged: return "acknowledged";
+    case IncidentAction::OwnerSet: return "owner set";
+    case IncidentAction::Resolved: return "resolved";
+    case IncidentAction::Reopened: return "re-opened";
+    case IncidentAction::AutoResolved: return "auto-resolved";
+    }
+    return "?";
+}
+
+const char *incidentStatusName(IncidentStatus status)
+{
+    switch (status) {
+    case IncidentStatus::Open: return "open";
+    case IncidentStatus::Acknowledged: return "acknowledged";
+    case IncidentStatus::Resolved: return "resolved";
+    case IncidentStatus::Reopened: return "re-opened";
+    }
+    return "?";
+}
+
+bool AlertBook::tryReopen(Alert &alert)
+{
+    if (alert.incidentId != 0)
+        return false;
+    // When it (last) started firing: its arrival, or the end of the silence or inhibition that held it back.
+    const Timestamp t = alert.history.empty() ? alert.startsAt : alert.history.back().ts;
+    Incident *best = nullptr;
+    Timestamp bestEnd = 0;
+    for (Incident &incident : m_incidents) {
+        if (incident.archived || incident.alerts.empty())
+            continue;
+        bool sameTrouble = false, anyActive = false;
+        for (std::int64_t id : incident.alerts) {
+            const Alert *a = this->alert(id);
+            if (!a || a->id == alert.id)
+                continue;
+            sameTrouble = sameTrouble || a->fingerprint == alert.fingerprint;
+            anyActive = anyActive || a->active();
+        }
+        // An open incident with alerts still active is for group() to judge; one waiting out its hold-down takes
+        // its own alert back, and it is preferred over any closed incident.
+        if (!sameTrouble || (incident.open() && anyActive))
+            continue;
+        if (!incident.open() && t - incident.end > m_options.reopenWindow)
+            continue;
+        const Timestamp end = incident.open() ? INT64_MAX : incident.end;
+        if (!best || end > bestEnd) {
+            best = &incident;
+            bestEnd = end;
+        }
+    }
+    if (!best)
+        return false;
+    Incident &incident = *best;
+    const std::string what = "alert " + std::to_string(alert.id) + " (" + alert.name + (alert.entity.empty() ? "" : " on " + alert.entity) + ")";
+    if (incident.open()) {
+        attach(alert, incident, "the same alert fired again during the incident's " + fmtDuration(m_options.resolveHoldDown) + " hold-down");
+        return true;
+    }
+    const std::string after = fmtDuration(std::max<Duration>(0, t - incident.end));
+    incident.end = 0;
+    ++incident.reopenCount;
+    incident.lastReopened = t;
+    // The trouble is back: whoever acknowledged it before has to take it again, and its SLA clock restarts.
+    incident.acknowledged = false;
+    incident.acknowledgedBy.clear();
+    incident.acknowledgedAt = 0;
+    incident.resolvedBy.clear();
+    incident.slaDeadline = t + slaFor(incident.severity);
+    incident.history.push_back({t, IncidentAction::Reopened, "system", what + " fired again " + after + " after the incident resolved"});
+    attach(alert, incident, "re-opened the incident: the same alert fired again " + after + " after it resolved");
+    return true;
+}
+
+Status AlertBook::checkIncidentAction(std::int64_t id, const std::string &who, const char *what, bool allowClosed) const
+{
+    const Incident *incident = this->incident(id);
+    if (!incident)
+        return makeError(ErrorCode::NotFound, "no incident " + std::to_string(id));
+    if (who.empty())
+        return makeError(ErrorCode::InvalidArgument, std::string(what) + " an incident needs a person");
+    if (incident->archived)
+        return makeError(ErrorCode::InvalidArgument, "incident " + std::to_string(id) + " closed long ago and is archived");
+    if (!allowClosed && !incident->open())
+        return makeError(ErrorCode::InvalidArgument,
+                         "incident " + std::to_string(id) + " is already resolved"
+                             + (incident->resolvedBy.empty() ? std::string(" (it resolved itself)") : " (by " + incident->resolvedBy + ")")
+                             + "; it re-opens if the same alerts fire again");
+    return {};
+}
+
+Status AlertBook::acknowledgeIncident(std::int64_t id, const std::string &who, const std::string &comment, Timestamp now)
+{
+    if (auto s = checkIncidentAction(id, who, "acknowledging", false); !s)
+        return s;
+    Incident &incident = incidentRef(id);
+    std::vector<std::int64_t> firing;
+    for (std::int64_t alertId : incident.alerts) {
+        if (const Alert *a = alert(alertId); a && a->state == AlertState::Firing)
+            firing.push_back(alertId);
+    }
+    if (incident.acknowledged && firing.empty())
+        return makeError(ErrorCode::InvalidArgument, "incident " + std::to_string(id) + " is already acknowledged by " + incident.acknowledgedBy);
+    // Silenced and inhibited alerts stay muted; acknowledging is about the ones that page.
+    const std::string note = "incident " + std::to_string(id) + " acknowledged" + (comment.empty() ? "" : ": " + comment);
+    for (std::int64_t alertId : firing)
+        setState(alertRef(alertId), AlertState::Acknowledged, who, note, now);
+    incident.acknowledged = true;
+    incident.acknowledgedBy = who;
+    incident.acknowledgedAt = now;
+    incident.history.push_back({now, IncidentAction::Acknowledged, who,
+                                comment.empty() ? std::to_string(firing.size()) + " firing alert(s) acknowledged" : comment});
+    return {};
+}
+
+Status AlertBook::assignIncident(std::int64_t id, const std::string &owner, const std::string &who, Timestamp now)
+{
+    // A resolved incident may still get an owner (the follow-up, the post-mortem).
+    if (auto s = checkIncidentAction(id, who, "assigning", true); !s)
+        return s;
+    Incident &incident = incidentRef(id);
+    if (incident.owner == owner)
+        return {};
+    incident.owner = owner;
+    incident.history.push_back({now, IncidentAction::OwnerSet, who, owner});
+    return {};
+}
+
+Status AlertBook::resolveIncident(std::int64_t id, const std::string &who, const std::string &comment, Timestamp now)
+{
+    if (auto s = checkIncidentAction(id, who, "resolving", false); !s)
+        return s;
+    Incident &incident = incidentRef(id);
+    const std::string note = "incident " + std::to_string(id) + " resolved" + (comment.empty() ? "" : ": " + comment);
+    for (std::int64_t alertId : incident.alerts) {
+        const Alert *a = alert(alertId);
+        if (!a || !a->active())
+            continue;
+        Alert &active = alertRef(alertId);
+        active.endsAt = now;
+        setState(active, AlertState::Resolved, who, note, now);
+    }
+    incident.end = now;
+    incident.resolvedBy = who;
+    incident.history.push_back({now, IncidentAction::Resolved, who, comment});
     return {};
 }
 

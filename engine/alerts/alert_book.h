@@ -84,6 +84,22 @@ struct InhibitRule {
     std::vector<std::string> equal;
 };
 
+// Incident-level changes (alerts keep their own AlertChange history).
+enum class IncidentAction { Acknowledged, OwnerSet, Resolved, Reopened, AutoResolved };
+// "acknowledged", "owner set", "resolved", "re-opened", "auto-resolved"
+const char *incidentActionName(IncidentAction action);
+
+struct IncidentChange {
+    Timestamp ts = 0;
+    IncidentAction action = IncidentAction::Acknowledged;
+    std::string who;     // "system" for automatic changes, else the operator
+    std::string comment; // the operator's words, the new owner, or why the system acted
+};
+
+// What an operator sees: resolved wins, then acknowledged (until a re-open clears it), then re-opened.
+enum class IncidentStatus { Open, Acknowledged, Resolved, Reopened };
+const char *incidentStatusName(IncidentStatus status);
+
 struct Incident {
     std::int64_t id = 0;
     std::string title;
@@ -91,13 +107,28 @@ struct Incident {
     Timestamp start = 0;
     Timestamp lastActivity = 0;
     Timestamp end = 0; // 0 while open
-    Timestamp slaDeadline = 0; // start + SLA of its severity (critical 15 m, high 1 h, medium 4 h, low 24 h)
-    bool acknowledged = false;
+    // start (or last re-open) + SLA of its severity (critical 15 m, high 1 h, medium 4 h, low 24 h)
+    Timestamp slaDeadline = 0;
+    bool acknowledged = false; // since the last re-open
+    std::string owner;          // empty: nobody took it
+    std::string acknowledgedBy; // since the last re-open; empty when not acknowledged
+    Timestamp acknowledgedAt = 0;
+    std::string resolvedBy; // the operator who resolved it; empty while open or when it resolved itself
+    int reopenCount = 0;
+    Timestamp lastReopened = 0;
+    std::vector<IncidentChange> history;
     std::vector<std::int64_t> alerts;
     std::set<std::string> entities;
     std::vector<std::string> explanations; // one line per grouping decision: why each alert is here
     bool archived = false; // closed long ago: details left memory (the event store keeps them)
     bool open() const { return end == 0; }
+    IncidentStatus status() const
+    {
+        return !open() ? IncidentStatus::Resolved
+             : acknowledged ? IncidentStatus::Acknowledged
+             : reopenCount > 0 ? IncidentStatus::Reopened
+                               : IncidentStatus::Open;
+    }
 };
 Duration slaFor(AlertSeverity severity);
 
@@ -123,7 +154,8 @@ public:
         Duration maxAge = 30 * kMinute;       // … and this long after it started (later alerts open a new one)
         Duration resolvedGrace = 2 * kMinute; // … and, once all its alerts resolved, only this long after
         Duration openingBurst = 2 * kMinute;  // alerts this close to an incident's start join without the direction test
-        Duration incidentQuiet = 30 * kMinute; // an incident with every alert resolved closes after this
+        Duration resolveHoldDown = 5 * kMinute; // an incident with every alert resolved resolves itself after this
+        Duration reopenWindow = 30 * kMinute;   // the same alert firing this soon after a resolution re-opens it
         double joinThreshold = 0.5;            // minimum score to join an incident instead of opening one
         int maxHops = 3;                       // topology distance beyond which entities are unrelated
         AlertSeverity minSeverityToOpen = AlertSeverity::Medium; // lower alerts only join existing incidents
@@ -144,12 +176,20 @@ public:
 
     // Fires, re-notifies (de-duplicated) or resolves an alert; returns its id.
     std::int64_t ingest(const AlertInput &input);
-    // Time moves on: silences start and expire, resolved incidents close, SLA clocks run.
+    // Time moves on: silences start and expire, incidents whose alerts all resolved resolve themselves after
+    // Options::resolveHoldDown, SLA clocks run.
     void advance(Timestamp now);
 
     Status acknowledge(std::int64_t alertId, const std::string &who, const std::string &comment, Timestamp now);
     Status resolve(std::int64_t alertId, const std::string &who, const std::string &comment, Timestamp now);
     Status addNote(std::int64_t alertId, const std::string &who, const std::string &comment, Timestamp now);
+
+    // Incident-level actions; each needs a person and is recorded in the incident's history. Acknowledging also
+    // acknowledges its firing alerts; resolving resolves every active alert and closes it now (the same alert firing
+    // again within Options::reopenWindow re-opens it). An empty owner releases the incident.
+    Status acknowledgeIncident(std::int64_t incidentId, const std::string &who, const std::string &comment, Timestamp now);
+    Status assignIncident(std::int64_t incidentId, const std::string &owner, const std::string &who, Timestamp now);
+    Status resolveIncident(std::int64_t incidentId, const std::string &who, const std::string &comment, Timestamp now);
 
     // Silences: `matchers` in Alertmanager syntax, e.g. {service="cart",alertname=~"High.*"}.
     Result<std::int64_t> addSilence(const std::string &matchers, Timestamp startsAt, Timestamp endsAt, const std::string &createdBy,
@@ -196,7 +236,15 @@ private:
     // Silenced / inhibited / firing, from silences and inhibition rules (acknowledged and resolved are kept).
     void reevaluate(Alert &alert, Timestamp now);
     bool matchesAll(const std::vector<LabelMatcher> &matchers, const Alert &alert) const;
-    void group(Alert &alert);
+    // Joins the best related open incident; with mayOpen, opens a new one when none fits. True when attached.
+    bool group(Alert &alert, bool mayOpen = true);
+    // The same trouble returns: a firing alert whose fingerprint belongs to an incident that resolved less than
+    // reopenWindow ago (or is open and waiting out its hold-down) goes back to that incident, re-opening it; false:
+    // nothing to re-open, group() decides.
+    bool tryReopen(Alert &alert);
+    // Refuses an operator's action without a person, on an unknown or archived incident, or (unless allowClosed) on a
+    // resolved one; `what` names the action in the message ("acknowledging").
+    Status checkIncidentAction(std::int64_t incidentId, const std::string &who, const char *what, bool allowClosed) const;
     void attach(Alert &alert, Incident &incident, std::string why);
     void learn(const Incident &incident, const Alert &alert, double delta);
 

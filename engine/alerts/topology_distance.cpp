@@ -1,53 +1,70 @@
 #include "topology_distance.h"
 
 #include <deque>
+#include <tuple>
 
 namespace Nocturne::Engine {
+
+namespace {
+constexpr std::size_t kMaxCachedRows = 512; // rows of distances kept per direction (each is one int per node)
+}
 
 TopologyDistance::TopologyDistance(const Estate &estate, int maxHops)
     : m_maxHops(maxHops)
 {
-    for (const Entity &e : estate.entities)
-        m_index.emplace(e.id, int(m_index.size()));
-    m_adjacent.resize(m_index.size());
-    auto link = [&](const std::string &a, const std::string &b) {
-        const auto ia = m_index.find(a), ib = m_index.find(b);
-        if (ia == m_index.end() || ib == m_index.end() || ia->second == ib->second)
-            return;
-        m_adjacent[std::size_t(ia->second)].push_back(ib->second);
-        m_adjacent[std::size_t(ib->second)].push_back(ia->second);
-    };
+    std::vector<std::string> ids;
+    std::vector<std::tuple<std::string, std::string, Link>> links;
     for (const Entity &e : estate.entities) {
+        ids.push_back(e.id);
         if (!e.parent.empty())
-            link(e.id, e.parent);
+            links.emplace_back(e.id, e.parent, Link::Part);
         if (!e.host.empty())
-            link(e.id, e.host);
+            links.emplace_back(e.id, e.host, Link::RunsOn);
     }
     for (const Edge &edge : estate.edges)
-        link(edge.from, edge.to);
-    m_dependsOn.resize(m_index.size());
-    auto depends = [&](const std::string &a, const std::string &b) {
-        const auto ia = m_index.find(a), ib = m_index.find(b);
-        if (ia != m_index.end() && ib != m_index.end() && ia->second != ib->second)
-            m_dependsOn[std::size_t(ia->second)].push_back(ib->second);
-    };
-    for (const Entity &e : estate.entities) {
-        if (!e.parent.empty()) { // a part and its whole share their fate both ways
-            depends(e.id, e.parent);
-            depends(e.parent, e.id);
-        }
-        if (!e.host.empty())
-            depends(e.id, e.host);
+        links.emplace_back(edge.from, edge.to, edge.kind == EdgeKind::MemberOf ? Link::Member : Link::Depends);
+    build(ids, links);
+}
+
+TopologyDistance::TopologyDistance(const std::vector<TopologyNode> &nodes, const std::vector<TopologyEdge> &edges, int maxHops)
+    : m_maxHops(maxHops)
+{
+    std::vector<std::string> ids;
+    std::vector<std::tuple<std::string, std::string, Link>> links;
+    for (const TopologyNode &n : nodes) {
+        ids.push_back(n.id);
+        if (!n.parent.empty())
+            links.emplace_back(n.id, n.parent, Link::Part);
     }
-    for (const Edge &edge : estate.edges) {
-        if (edge.kind == EdgeKind::Calls || edge.kind == EdgeKind::RunsOn || edge.kind == EdgeKind::ConnectsTo)
-            depends(edge.from, edge.to);
-        else
-            depends(edge.from, edge.to), depends(edge.to, edge.from); // membership: both ways
+    // Calls, runs-on and connects-to all point from the dependent to what it depends on.
+    for (const TopologyEdge &e : edges)
+        links.emplace_back(e.from, e.to, e.kind == TopologyEdgeKind::RunsOn     ? Link::RunsOn
+                                         : e.kind == TopologyEdgeKind::MemberOf ? Link::Member
+                                                                                : Link::Depends);
+    build(ids, links);
+}
+
+void TopologyDistance::build(const std::vector<std::string> &ids, const std::vector<std::tuple<std::string, std::string, Link>> &links)
+{
+    for (const std::string &id : ids)
+        m_index.emplace(id, int(m_index.size()));
+    m_adjacent.resize(m_index.size());
+    m_dependsOn.resize(m_index.size());
+    for (const auto &[from, to, kind] : links) {
+        const auto ia = m_index.find(from), ib = m_index.find(to);
+        if (ia == m_index.end() || ib == m_index.end() || ia->second == ib->second)
+            continue; // unknown ends and self-calls carry no distance
+        const auto a = std::size_t(ia->second), b = std::size_t(ib->second);
+        const int cost = kind == Link::Part ? 0 : 1;
+        m_adjacent[a].emplace_back(ib->second, cost);
+        m_adjacent[b].emplace_back(ia->second, cost);
+        m_dependsOn[a].emplace_back(ib->second, cost);
+        if (kind == Link::Part || kind == Link::Member) // a part and its whole, a group and its members: both ways
+            m_dependsOn[b].emplace_back(ia->second, cost);
     }
 }
 
-std::vector<int> TopologyDistance::bfs(const std::vector<std::vector<int>> &graph, int source, int maxHops)
+std::vector<int> TopologyDistance::bfs(const Graph &graph, int source, int maxHops)
 {
     std::vector<int> distance(graph.size(), -1);
     std::deque<int> queue{source};
@@ -55,12 +72,18 @@ std::vector<int> TopologyDistance::bfs(const std::vector<std::vector<int>> &grap
     while (!queue.empty()) {
         const int at = queue.front();
         queue.pop_front();
-        if (distance[std::size_t(at)] >= maxHops)
-            continue;
-        for (int next : graph[std::size_t(at)]) {
-            if (distance[std::size_t(next)] < 0) {
-                distance[std::size_t(next)] = distance[std::size_t(at)] + 1;
-                queue.push_back(next);
+        const int here = distance[std::size_t(at)];
+        for (const auto &[next, cost] : graph[std::size_t(at)]) {
+            const int d = here + cost;
+            if (d > maxHops)
+                continue;
+            int &known = distance[std::size_t(next)];
+            if (known < 0 || d < known) {
+                known = d;
+                if (cost == 0)
+                    queue.push_front(next);
+                else
+                    queue.push_back(next);
             }
         }
     }
@@ -75,6 +98,8 @@ int TopologyDistance::dependencyHops(const std::string &from, const std::string 
     if (ia == ib)
         return 0;
     auto it = m_directedCache.find(ia);
+    if (it == m_directedCache.end() && m_directedCache.size() >= kMaxCachedRows)
+        m_directedCache.clear();
     if (it == m_directedCache.end())
         it = m_directedCache.emplace(ia, bfs(m_dependsOn, ia, m_maxHops)).first;
     return it->second[std::size_t(ib)];
@@ -95,6 +120,8 @@ int TopologyDistance::operator()(const std::string &a, const std::string &b) con
     if (ia == ib)
         return 0;
     auto it = m_cache.find(ia);
+    if (it == m_cache.end() && m_cache.size() >= kMaxCachedRows)
+        m_cache.clear();
     if (it == m_cache.end())
         it = m_cache.emplace(ia, bfs(m_adjacent, ia, m_maxHops)).first;
     return it->second[std::size_t(ib)];

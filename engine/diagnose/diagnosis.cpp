@@ -83,16 +83,7 @@ bool conditionHolds(const KnowledgeBase::Condition &c, const RcaCandidate &candi
 
 void resort(std::vector<RcaCandidate> &candidates)
 {
-    std::stable_sort(candidates.begin(), candidates.end(), [](const RcaCandidate &a, const RcaCandidate &b) {
-        if (a.tier != b.tier)
-            return a.tier < b.tier;
-        return a.score > b.score;
-    });
-    double total = 0;
-    for (std::size_t i = 0; i < candidates.size() && i < 3; ++i)
-        total += candidates[i].score;
-    for (auto &c : candidates)
-        c.confidence = total > 0 ? std::min(1.0, c.score / total) : 0.0;
+    orderCandidates(candidates);
 }
 
 std::string replaceEntity(std::string text, const std::string &entity)

@@ -1,5 +1,7 @@
 #include "root_cause.h"
 
+#include "diagnose/evidence_text.h"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -32,7 +34,7 @@ std::string faultClassOf(const std::string &kind, double direction)
     return kind.empty() ? "unknown" : kind;
 }
 
-RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, const RcaOptions &options)
+RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, Timestamp symptomStart, const RcaOptions &options)
 {
     RcaEvidence e;
     e.metric = m.name;
@@ -75,7 +77,7 @@ RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, const RcaOptions &o
     // failing calls); a fall there is a consequence (less work arriving) or a restart, so it does not count. Traffic
     // counts both ways.
     const bool risesOnly = m.kind == "cpu" || m.kind == "mem" || m.kind == "latency" || m.kind == "errors";
-    double best = 0;
+    double best = 0, bestWeighted = 0;
     std::size_t bestAt = 0;
     for (std::size_t i = 0; i < m.incident.size(); ++i) {
         const double x = m.incident[i];
@@ -88,27 +90,48 @@ RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, const RcaOptions &o
             best = z;
             bestAt = i;
         }
+        const Timestamp at = i < m.incidentTimes.size() ? m.incidentTimes[i] : onset + Timestamp(i) * kSecond;
         if (e.onset == 0 && std::abs(z) >= options.onsetThreshold)
-            e.onset = i < m.incidentTimes.size() ? m.incidentTimes[i] : onset + Timestamp(i) * kSecond;
+            e.onset = at;
+        double weight = 1;
+        if (symptomStart > 0 && at > symptomStart + kMinute)
+            weight = std::exp(-double(at - symptomStart - kMinute) / double(2 * kMinute));
+        bestWeighted = std::max(bestWeighted, std::abs(z) * weight);
     }
     e.score = std::abs(best);
+    e.rankScore = bestWeighted;
     e.direction = best >= 0 ? 1 : -1;
     e.value = bestAt < m.incident.size() ? m.incident[bestAt] : 0.0;
     e.reference = median;
     return e;
 }
 
-// The evidence line, written only for the evidence a candidate keeps.
-void describe(RcaEvidence &e)
-{
-    if (!e.text.empty())
-        return;
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "%s %s to %.1f× its reference spread (%.4g vs median %.4g)", e.metric.c_str(), e.direction >= 0 ? "rose" : "fell",
-                  e.score, e.value, e.reference);
-    e.text = buf;
-}
 } // namespace
+
+double tierWeight(int tier)
+{
+    return std::pow(0.25, double(std::max(0, tier)) / 2.0);
+}
+
+void orderCandidates(std::vector<RcaCandidate> &candidates)
+{
+    const auto effective = [](const RcaCandidate &c) { return std::max(0.0, c.score) * tierWeight(c.tier); };
+    const auto onsetOf = [](const RcaCandidate &c) {
+        return c.evidence.empty() || !c.evidence.front().onset ? INT64_MAX : c.evidence.front().onset;
+    };
+    std::sort(candidates.begin(), candidates.end(), [&](const RcaCandidate &a, const RcaCandidate &b) {
+        const double ea = effective(a), eb = effective(b);
+        if (ea != eb)
+            return ea > eb;
+        const Timestamp oa = onsetOf(a), ob = onsetOf(b);
+        return oa != ob ? oa < ob : a.entity < b.entity;
+    });
+    double total = 0;
+    for (std::size_t i = 0; i < candidates.size() && i < 5; ++i)
+        total += effective(candidates[i]);
+    for (auto &c : candidates)
+        c.confidence = total > 0 ? std::min(1.0, effective(c) / total) : 0.0;
+}
 
 std::string metricKindOf(std::string_view name)
 {
@@ -136,7 +159,7 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
     std::vector<RcaEvidence> evidence(input.metrics.size());
     const auto scoreRange = [&](std::size_t from, std::size_t to) {
         for (std::size_t i = from; i < to; ++i)
-            evidence[i] = scoreMetric(input.metrics[i], input.onset, options);
+            evidence[i] = scoreMetric(input.metrics[i], input.onset, input.symptomStart, options);
     };
     const std::size_t workers = input.metrics.size() >= 4096 ? std::max(1u, std::min(8u, std::thread::hardware_concurrency())) : 1;
     if (workers > 1) {
@@ -161,22 +184,25 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
             it = byEntity.emplace(m.entity, RcaCandidate{}).first;
             it->second.entity = m.entity;
         }
-        scores[i] = evidence[i].score;
+        scores[i] = evidence[i].rankScore;
         it->second.evidence.push_back(std::move(evidence[i]));
     }
     std::vector<RcaCandidate> out;
     out.reserve(byEntity.size());
     for (auto &[_, c] : byEntity) {
-        std::sort(c.evidence.begin(), c.evidence.end(), [](const RcaEvidence &a, const RcaEvidence &b) { return a.score > b.score; });
+        std::sort(c.evidence.begin(), c.evidence.end(), [](const RcaEvidence &a, const RcaEvidence &b) { return a.rankScore > b.rankScore; });
+        c.score = c.evidence.empty() ? 0.0 : c.evidence.front().rankScore;
+        // Only evidence of abnormality is offered in support (no "rose to 0.8× its spread"); a candidate without any
+        // keeps its (low) score for the ordering and says it has none.
+        std::erase_if(c.evidence, [&](const RcaEvidence &e) { return !isAbnormal(e, options.onsetThreshold); });
         if (c.evidence.size() > options.maxEvidence)
             c.evidence.resize(options.maxEvidence);
         for (RcaEvidence &e : c.evidence)
-            describe(e);
-        c.score = c.evidence.empty() ? 0.0 : c.evidence.front().score;
+            e.text = describeEvidence(e, c.entity);
         c.faultClass = c.evidence.empty() ? "unknown" : faultClassOf(c.evidence.front().kind, c.evidence.front().direction);
         if (!c.evidence.empty())
-            c.disproof = c.evidence.front().metric + " back within its reference range while the symptoms persist, or another entity's change "
-                         "preceding it";
+            c.disproof = humanMetricName(c.evidence.front().metric) + " back within its normal range while the symptoms persist, or a change on "
+                         "another entity preceding it";
         out.push_back(std::move(c));
     }
     // With a topology: tiers from the walk below the target (see the header), score within a tier.
@@ -247,27 +273,11 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
             c.score = std::max(c.score, symptom[c.entity]);
         }
     }
-    // Highest score first; equal scores go to the earlier onset (a strict ordering: std::sort needs one).
-    std::sort(out.begin(), out.end(), [&tier](const RcaCandidate &a, const RcaCandidate &b) {
-        const auto ta = tier.find(a.entity), tb = tier.find(b.entity);
-        const int ia = ta == tier.end() ? 0 : ta->second, ib = tb == tier.end() ? 0 : tb->second;
-        if (ia != ib)
-            return ia < ib;
-        if (a.score != b.score)
-            return a.score > b.score;
-        const Timestamp oa = a.evidence.empty() || !a.evidence.front().onset ? INT64_MAX : a.evidence.front().onset;
-        const Timestamp ob = b.evidence.empty() || !b.evidence.front().onset ? INT64_MAX : b.evidence.front().onset;
-        return oa != ob ? oa < ob : a.entity < b.entity;
-    });
     for (auto &c : out) {
         const auto t = tier.find(c.entity);
         c.tier = t == tier.end() ? 0 : t->second;
     }
-    double total = 0;
-    for (std::size_t i = 0; i < out.size() && i < 3; ++i)
-        total += out[i].score;
-    for (auto &c : out)
-        c.confidence = total > 0 ? std::min(1.0, c.score / total) : 0.0;
+    orderCandidates(out);
     return out;
 }
 

@@ -27,6 +27,10 @@ struct RcaInput
     std::vector<std::string> candidates; // the ranking universe (entities); empty: every entity with metrics
     std::vector<RcaMetric> metrics;
     Timestamp onset = 0;                   // first time of the incident window
+    // When the symptoms began (the incident's first alert); 0: unknown. A cause changes before its effects, so a
+    // change that starts well after this is another fault's doing or a consequence: its weight for the ranking fades
+    // (halved about every 80 s past a minute's grace).
+    Timestamp symptomStart = 0;
     std::vector<std::pair<std::string, std::string>> calls; // caller → callee, when a topology is known
     std::vector<double> callRates; // parallel to `calls` (requests per second), optional: weights the request share
     // The symptom to explain (e.g. the entry service's latency): with `calls`, candidates are searched below it.
@@ -42,6 +46,7 @@ struct RcaEvidence
     std::string metric;
     std::string kind;
     double score = 0;      // robust z: deviation from the reference median in reference IQRs (max over the window)
+    double rankScore = 0;  // the same, each point weighted by how close to the symptoms' start it is (what ranks)
     double direction = 0;  // +1 rose, −1 fell
     Timestamp onset = 0;   // first time the deviation crossed the onset threshold (0: never)
     double value = 0;      // the most deviating incident value
@@ -91,5 +96,12 @@ std::string metricKindOf(std::string_view name);
 // callees are all normal is where the trouble starts (a slow dependency makes every caller slow); such entities rank
 // first, then anomalous entities explained by an anomalous callee, then the rest below the target, then the others.
 std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions &options = {});
+
+// The walk's tier as a weight on the score: each step of two tiers (explained by an anomalous callee, off the
+// symptom's path, not anomalous) divides it by four, so a worse tier overtakes only with far stronger evidence.
+double tierWeight(int tier);
+// Orders candidates by score × tierWeight (equal ones by the earlier onset, then name) and sets each confidence to its
+// share of that over the first five, so the list is always in the order of the confidence it shows.
+void orderCandidates(std::vector<RcaCandidate> &candidates);
 
 } // namespace Nocturne::Engine

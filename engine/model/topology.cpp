@@ -67,6 +67,7 @@ const char *topologyEdgeKindName(TopologyEdgeKind kind)
     case TopologyEdgeKind::Calls: return "calls";
     case TopologyEdgeKind::RunsOn: return "runs_on";
     case TopologyEdgeKind::ConnectsTo: return "connects_to";
+    case TopologyEdgeKind::MemberOf: return "member_of";
     }
     return "calls";
 }
@@ -137,6 +138,7 @@ void Topology::mergeEstate(const Estate &estate, Timestamp now)
     for (const Edge &e : estate.edges) {
         const TopologyEdgeKind kind = e.kind == EdgeKind::Calls     ? TopologyEdgeKind::Calls
                                     : e.kind == EdgeKind::RunsOn    ? TopologyEdgeKind::RunsOn
+                                    : e.kind == EdgeKind::MemberOf  ? TopologyEdgeKind::MemberOf
                                                                     : TopologyEdgeKind::ConnectsTo;
         addEdge({e.from, e.to, kind, 0, 0, 0, e.share, "scenario", now}, now);
     }
@@ -196,8 +198,10 @@ Status Topology::mergeYaml(std::string_view text, Timestamp now, std::string_vie
                     edge.kind = TopologyEdgeKind::RunsOn;
                 else if (kind == "connects_to")
                     edge.kind = TopologyEdgeKind::ConnectsTo;
+                else if (kind == "member_of")
+                    edge.kind = TopologyEdgeKind::MemberOf;
                 else
-                    return makeError(ErrorCode::ParseError, "unknown edge kind `" + kind + "` (calls, runs_on, connects_to)",
+                    return makeError(ErrorCode::ParseError, "unknown edge kind `" + kind + "` (calls, runs_on, connects_to, member_of)",
                                      where(e["kind"].Mark()));
                 edge.share = e["share"] ? e["share"].as<double>() : 1.0;
                 if (!(edge.share >= 0 && edge.share <= 1))

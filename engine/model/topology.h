@@ -21,7 +21,7 @@ enum class TopologyNodeKind { Service, Instance, Host, Database, Cache, Queue, S
 const char *topologyNodeKindName(TopologyNodeKind kind);
 TopologyNodeKind topologyNodeKindFromString(std::string_view text); // unknown → Other
 
-enum class TopologyEdgeKind { Calls, RunsOn, ConnectsTo };
+enum class TopologyEdgeKind { Calls, RunsOn, ConnectsTo, MemberOf }; // MemberOf: a server of a training job, a node of a cluster
 const char *topologyEdgeKindName(TopologyEdgeKind kind);
 
 struct TopologyNode

@@ -132,13 +132,31 @@ Status Engine::loadScenario(Scenario scenario)
         std::lock_guard lock(m_graphMutex);
         m_estateGraph.mergeEstate(m_scenario->estate, m_scenario->start);
     }
-    {
-        std::lock_guard lock(m_alertMutex);
-        m_topology = std::make_unique<TopologyDistance>(m_scenario->estate);
-        m_alertBook.setTopology([this](const std::string &a, const std::string &b) { return (*m_topology)(a, b); });
-        m_alertBook.setDependencies([this](const std::string &a, const std::string &b) { return m_topology->dependencyHops(a, b); });
-    }
+    refreshAlertTopology();
     return {};
+}
+
+void Engine::refreshAlertTopology()
+{
+    // Grouping reads the live estate graph (the scenario's or YAML's declarations, calls seen in traces, the fabric),
+    // rebuilt only when the graph changed; the copy is taken under the graph's lock and built outside it.
+    std::vector<TopologyNode> nodes;
+    std::vector<TopologyEdge> edges;
+    std::uint64_t version = 0;
+    {
+        std::lock_guard lock(m_graphMutex);
+        version = m_estateGraph.version();
+        if (version == m_topologyVersion.load())
+            return;
+        nodes = m_estateGraph.nodes();
+        edges = m_estateGraph.edges();
+    }
+    auto distance = std::make_shared<TopologyDistance>(nodes, edges);
+    std::lock_guard lock(m_alertMutex);
+    m_topology = std::move(distance);
+    m_topologyVersion = version;
+    m_alertBook.setTopology([this](const std::string &a, const std::string &b) { return (*m_topology)(a, b); });
+    m_alertBook.setDependencies([this](const std::string &a, const std::string &b) { return m_topology->dependencyHops(a, b); });
 }
 
 Status Engine::startReplay(ReplayOptions options)
@@ -317,6 +335,35 @@ Status Engine::noteAlert(std::int64_t id, const std::string &who, const std::str
     return m_alertBook.addNote(id, who, comment, m_clock.now());
 }
 
+// Incident actions change the book like alert actions do: the version bump republishes the snapshot and lets the
+// publisher save the book (within alertSaveInterval, and on shutdown) without blocking the caller on the disk.
+Status Engine::acknowledgeIncident(std::int64_t incidentId, const std::string &who, const std::string &comment)
+{
+    std::lock_guard lock(m_alertMutex);
+    auto status = m_alertBook.acknowledgeIncident(incidentId, who, comment, m_clock.now());
+    if (status)
+        ++m_alertsVersion;
+    return status;
+}
+
+Status Engine::assignIncident(std::int64_t incidentId, const std::string &owner, const std::string &who)
+{
+    std::lock_guard lock(m_alertMutex);
+    auto status = m_alertBook.assignIncident(incidentId, owner, who, m_clock.now());
+    if (status)
+        ++m_alertsVersion;
+    return status;
+}
+
+Status Engine::resolveIncident(std::int64_t incidentId, const std::string &who, const std::string &comment)
+{
+    std::lock_guard lock(m_alertMutex);
+    auto status = m_alertBook.resolveIncident(incidentId, who, comment, m_clock.now());
+    if (status)
+        ++m_alertsVersion;
+    return status;
+}
+
 Result<std::int64_t> Engine::addSilence(const std::string &matchers, Duration length, const std::string &who, const std::string &comment,
                                         const std::string &ticket)
 {
@@ -483,13 +530,82 @@ Result<std::vector<RcaCandidate>> Engine::diagnoseIncident(std::int64_t incident
     const auto inc = incident(incidentId);
     if (!inc)
         return makeError(ErrorCode::NotFound, "no incident " + std::to_string(incidentId));
+    // A frozen ranking older than the incident's last close (it re-opened since) is stale unless an operator made it.
+    const auto current = [&](const FrozenRanking &f) { return f.by != "system" || f.at >= inc->end; };
+    if (!inc->open()) {
+        std::lock_guard lock(m_rcaMutex);
+        if (const auto it = m_frozenDiagnoses.find(incidentId); it != m_frozenDiagnoses.end() && current(it->second))
+            return it->second.candidates;
+    }
+    auto ranked = computeDiagnosis(*inc);
+    if (ranked && !inc->open()) {
+        std::lock_guard lock(m_rcaMutex);
+        m_frozenDiagnoses[incidentId] = FrozenRanking{inc->end, "system", *ranked};
+    }
+    return ranked;
+}
+
+Result<std::vector<RcaCandidate>> Engine::rerankIncident(std::int64_t incidentId, const std::string &who)
+{
+    const auto inc = incident(incidentId);
+    if (!inc)
+        return makeError(ErrorCode::NotFound, "no incident " + std::to_string(incidentId));
+    if (who.empty())
+        return makeError(ErrorCode::InvalidArgument, "re-ranking needs a person");
+    auto ranked = computeDiagnosis(*inc);
+    if (ranked && !inc->open()) {
+        std::lock_guard lock(m_rcaMutex);
+        m_frozenDiagnoses[incidentId] = FrozenRanking{m_clock.now(), who, *ranked};
+    }
+    return ranked;
+}
+
+std::optional<Timestamp> Engine::diagnosisFrozenAt(std::int64_t incidentId) const
+{
+    std::lock_guard lock(m_rcaMutex);
+    const auto it = m_frozenDiagnoses.find(incidentId);
+    return it == m_frozenDiagnoses.end() ? std::nullopt : std::optional<Timestamp>(it->second.at);
+}
+
+std::string Engine::diagnosisFrozenBy(std::int64_t incidentId) const
+{
+    std::lock_guard lock(m_rcaMutex);
+    const auto it = m_frozenDiagnoses.find(incidentId);
+    return it == m_frozenDiagnoses.end() ? std::string() : it->second.by;
+}
+
+void Engine::freezeClosedIncidents()
+{
+    // Incidents that closed since the last tick get their diagnosis frozen now, while their evidence is in the store.
+    std::vector<std::int64_t> closed;
+    {
+        std::lock_guard alerts(m_alertMutex);
+        std::lock_guard rca(m_rcaMutex);
+        for (const Incident &i : m_alertBook.incidents())
+            if (!i.open() && !i.archived && !i.alerts.empty() && m_clock.now() - i.end < kHour) {
+                const auto it = m_frozenDiagnoses.find(i.id);
+                if (it == m_frozenDiagnoses.end() || (it->second.by == "system" && it->second.at < i.end))
+                    closed.push_back(i.id);
+            }
+    }
+    for (std::int64_t id : closed)
+        (void)diagnoseIncident(id);
+}
+
+Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incident) const
+{
+    const Incident *inc = &incident;
+    const std::int64_t incidentId = incident.id;
     // The evidence window opens two minutes before the first alert (detection takes a little while); the reference is
     // the half hour before that. Candidates: the incident's entities and what they depend on (callees, hosts).
+    // The evidence ends with the incident, and at most a quarter of an hour after it began: a cause shows at the
+    // start; what changes much later belongs to the next fault.
     const Timestamp evidenceFrom = inc->start - 2 * kMinute;
-    const Timestamp evidenceTo = inc->end ? inc->end : std::max(m_clock.now(), inc->lastActivity);
+    const Timestamp evidenceTo = std::min(inc->end ? inc->end : std::max(m_clock.now(), inc->lastActivity), inc->start + 15 * kMinute);
     const Timestamp referenceFrom = evidenceFrom - 30 * kMinute;
     RcaInput input;
     input.onset = evidenceFrom;
+    input.symptomStart = inc->start;
     std::set<std::string> candidates(inc->entities.begin(), inc->entities.end());
     std::map<std::string, std::string> kinds;
     {
@@ -502,7 +618,7 @@ Result<std::vector<RcaCandidate>> Engine::diagnoseIncident(std::int64_t incident
                 input.callRates.push_back(e.rps);
             }
             // A cause sits on an alerting entity or below one (what it calls, where it runs): not among its callers.
-            if (inc->entities.count(e.from) && e.kind != TopologyEdgeKind::ConnectsTo)
+            if (inc->entities.count(e.from) && e.kind != TopologyEdgeKind::ConnectsTo && e.kind != TopologyEdgeKind::MemberOf)
                 candidates.insert(e.to);
         }
     }
@@ -551,7 +667,7 @@ Result<std::vector<RcaCandidate>> Engine::diagnoseIncident(std::int64_t incident
             RcaEvidence e;
             e.metric = "log";
             e.kind = "log";
-            e.score = a.score;
+            e.score = e.rankScore = a.score;
             e.onset = a.ts;
             e.text = std::string("log ") + logAnomalyKindName(a.kind) + ": " + a.templateText.substr(0, 160);
             c.evidence.push_back(std::move(e));
@@ -573,7 +689,7 @@ Result<std::vector<RcaCandidate>> Engine::diagnoseIncident(std::int64_t incident
             changes.push_back(ev);
     for (const EventRecord &ev : changes)
         for (RcaCandidate &c : ranked)
-            if (c.entity == ev.entity) {
+            if (c.entity == ev.entity && ev.ts <= inc->start + 2 * kMinute) { // a change after the symptoms did not cause them
                 RcaEvidence e;
                 e.metric = ev.kind;
                 e.kind = "change";
@@ -688,8 +804,13 @@ Engine::TopologySnapshot Engine::topology() const
 
 Status Engine::mergeTopologyYaml(const std::string &text, const std::string &sourceName)
 {
-    std::lock_guard lock(m_graphMutex);
-    return m_estateGraph.mergeYaml(text, m_clock.now(), sourceName);
+    {
+        std::lock_guard lock(m_graphMutex);
+        if (auto merged = m_estateGraph.mergeYaml(text, m_clock.now(), sourceName); !merged)
+            return merged;
+    }
+    refreshAlertTopology();
+    return {};
 }
 
 Status Engine::confirmIncidentCause(std::int64_t incidentId, const std::string &cause, const std::string &who, const std::string &note)
@@ -749,6 +870,7 @@ void Engine::advanceTo(Timestamp now)
             m_graphMergedAt = now;
         }
     }
+    refreshAlertTopology();
     // Settled traces become series per (service, operation): requests per minute and mean self time, which the
     // detectors watch like any metric (a slow query shows as the query's own time growing, not only its callers').
     std::vector<SampleRef> traceSamples;
@@ -786,8 +908,17 @@ void Engine::advanceTo(Timestamp now)
             m_detection->addEvidence(a.source, std::string("log:") + logAnomalyKindName(a.kind) + ":" + a.templateText, a.ts, a.score,
                                      a.kind == LogAnomalyKind::Drop ? AnomalyReason::SpikeDown : AnomalyReason::SpikeUp);
     }
-    if (!m_detection)
+    if (!m_detection) {
+        // Alerts from Alertmanager and the like only: time still moves for them (silences end, incidents resolve
+        // themselves after the hold-down).
+        {
+            std::lock_guard lock(m_alertMutex);
+            m_alertBook.advance(now);
+            ++m_alertsVersion;
+        }
+        freezeClosedIncidents();
         return;
+    }
     m_detection->advance(now);
     std::vector<AnomalyEvent> changed = m_detection->takeChanged();
     {
@@ -801,6 +932,7 @@ void Engine::advanceTo(Timestamp now)
         m_alertBook.advance(now);
         ++m_alertsVersion;
     }
+    freezeClosedIncidents();
     for (AnomalyEvent &event : changed) {
         if (event.open)
             continue;

@@ -115,6 +115,10 @@ public:
     Status acknowledgeAlert(std::int64_t id, const std::string &who, const std::string &comment);
     Status resolveAlert(std::int64_t id, const std::string &who, const std::string &comment);
     Status noteAlert(std::int64_t id, const std::string &who, const std::string &comment);
+    // Operator actions on whole incidents (see AlertBook::acknowledgeIncident & co.); persisted with the book.
+    Status acknowledgeIncident(std::int64_t incidentId, const std::string &who, const std::string &comment);
+    Status assignIncident(std::int64_t incidentId, const std::string &owner, const std::string &who);
+    Status resolveIncident(std::int64_t incidentId, const std::string &who, const std::string &comment);
     Result<std::int64_t> addSilence(const std::string &matchers, Duration length, const std::string &who, const std::string &comment,
                                     const std::string &ticket = {});
     Result<std::vector<std::int64_t>> previewSilence(const std::string &matchers) const;
@@ -134,6 +138,11 @@ public:
     // evidence), walked down the call graph from the incident's most upstream entity, with the log evidence of
     // each entity attached. Runs on the caller's thread (call it off the GUI thread).
     Result<std::vector<RcaCandidate>> diagnoseIncident(std::int64_t incidentId) const;
+    // A closed incident's diagnosis is frozen when it closes (kept with the incident, persisted); an operator can
+    // re-rank it explicitly, which replaces the frozen ranking and records who did.
+    Result<std::vector<RcaCandidate>> rerankIncident(std::int64_t incidentId, const std::string &who);
+    std::optional<Timestamp> diagnosisFrozenAt(std::int64_t incidentId) const;
+    std::string diagnosisFrozenBy(std::int64_t incidentId) const;
     // An operator confirms the incident's cause (fault or error class): recorded on the incident, and its log
     // evidence templates are learnt as associated with that class (persisted), which then ranks them higher in
     // later incidents and names the class beside them.
@@ -201,6 +210,7 @@ public:
     ManualClock &simulationClock() { return m_clock; }
 
 private:
+    void refreshAlertTopology();
     struct FeedCounters {
         FeedStatus status;
         std::uint64_t samplesAtLastRate = 0;
@@ -245,6 +255,14 @@ private:
     mutable std::mutex m_rcaMutex;
     RcaFeedback m_rcaFeedback;              // guarded by m_rcaMutex
     std::map<std::int64_t, std::vector<IncidentNote>> m_incidentNotes; // guarded by m_rcaMutex
+    struct FrozenRanking {
+        Timestamp at = 0;
+        std::string by;
+        std::vector<RcaCandidate> candidates;
+    };
+    mutable std::map<std::int64_t, FrozenRanking> m_frozenDiagnoses; // guarded by m_rcaMutex
+    Result<std::vector<RcaCandidate>> computeDiagnosis(const Incident &incident) const;
+    void freezeClosedIncidents();
     std::unique_ptr<Scenario> m_scenario;
     std::unique_ptr<HealthEvaluator> m_health;
     std::unique_ptr<ScenarioReplayer> m_replayer;
@@ -255,7 +273,8 @@ private:
     BoundedBuffer<DeadLetter> m_deadLetters{1000};
     mutable std::mutex m_alertMutex;
     AlertBook m_alertBook;                           // guarded by m_alertMutex
-    std::unique_ptr<TopologyDistance> m_topology;    // set with the scenario; read under m_alertMutex
+    std::shared_ptr<TopologyDistance> m_topology;    // from m_estateGraph; replaced and read under m_alertMutex
+    std::atomic<std::uint64_t> m_topologyVersion{~0ULL}; // the graph version m_topology was built from (none yet)
     std::uint64_t m_alertsVersion = 0;               // guarded by m_alertMutex; bumps on every change
     std::uint64_t m_savedAlertsVersion = 0;          // guarded by m_alertMutex
     Timestamp m_lastAlertSaveWall = 0;               // publisher thread only

@@ -2,6 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
+#include "core/random.h"
+#include "scenario/fault_model.h"
 #include "scenario/gpu_cluster_estate.h"
 
 namespace Nocturne::Engine {
@@ -205,16 +209,52 @@ void parseFaults(const YAML::Node &list, Scenario &scenario)
         fault.duration = duration(required(node, "duration"), "duration");
         if (fault.duration <= 0)
             fail(node["duration"], "fault duration must be positive");
-        fault.propagation = stringList(node["propagation"], "propagation");
-        if (fault.propagation.empty() || fault.propagation.front() != fault.root)
-            fail(node, "'propagation' must start with the root entity '" + fault.root + "'");
-        for (std::size_t i = 0; i < fault.propagation.size(); ++i) {
-            if (!scenario.estate.find(fault.propagation[i]))
-                fail(node["propagation"][i], "unknown entity '" + fault.propagation[i] + "' in propagation");
+        // A fault without effects (or with `synthesize: true`) gets them from the fault model; hand-written effects
+        // then override the synthesized ones on the same (entity, metric). Faults with effects stay exactly as written.
+        const YAML::Node effectsNode = node["effects"];
+        const bool handWritten = effectsNode && effectsNode.IsSequence() && effectsNode.size() > 0;
+        bool synthesize = !handWritten;
+        if (const YAML::Node flag = node["synthesize"]) {
+            const std::string text = scalar(flag, "synthesize");
+            if (text != "true" && text != "false")
+                fail(flag, "expected true or false for 'synthesize', got '" + text + "'");
+            synthesize = text == "true";
+        }
+        if (synthesize && canonicalFaultClass(fault.faultClass).empty()) {
+            if (node["synthesize"] || !node["propagation"]) {
+                std::string known;
+                for (const auto &name : knownFaultClasses())
+                    known += (known.empty() ? "" : ", ") + name;
+                fail(node["class"], "fault class '" + fault.faultClass + "' has no effects and the fault model cannot synthesize it (known: "
+                                        + known + ")");
+            }
+            synthesize = false; // ground truth only, as before the fault model
+        }
+        if (synthesize && !isEligibleRoot(scenario.estate, fault.faultClass, fault.root))
+            fail(node["root"], "'" + fault.root + "' cannot be the root of a " + fault.faultClass + " fault (it needs "
+                                   + eligibilityText(fault.faultClass) + ")");
+        FaultSpec synthesized;
+        if (synthesize)
+            synthesized = synthesizeFault(scenario.estate, fault.faultClass, fault.root, fault.onset, fault.duration,
+                                          mix(scenario.seed ^ hashString(fault.id)));
+        if (node["propagation"] || !synthesize) {
+            fault.propagation = stringList(node["propagation"], "propagation");
+            if (fault.propagation.empty() || fault.propagation.front() != fault.root)
+                fail(node, "'propagation' must start with the root entity '" + fault.root + "'");
+            for (std::size_t i = 0; i < fault.propagation.size(); ++i) {
+                if (!scenario.estate.find(fault.propagation[i]))
+                    fail(node["propagation"][i], "unknown entity '" + fault.propagation[i] + "' in propagation");
+            }
+        } else {
+            fault.propagation = synthesized.propagation;
         }
         if (node["deploy_version"])
             fault.deployVersion = scalar(node["deploy_version"], "deploy_version");
-        for (const auto &e : node["effects"]) {
+        else if (synthesize)
+            fault.deployVersion = synthesized.deployVersion;
+        if (synthesize && fault.description.empty())
+            fault.description = synthesized.description;
+        for (const auto &e : effectsNode) {
             FaultEffect effect;
             effect.entity = scalar(required(e, "entity"), "entity");
             if (!entityPatternMatchesAny(scenario.estate, effect.entity))
@@ -243,6 +283,22 @@ void parseFaults(const YAML::Node &list, Scenario &scenario)
             if (l["lag"])
                 log.lag = duration(l["lag"], "lag");
             fault.logs.push_back(std::move(log));
+        }
+        if (synthesize) {
+            std::vector<FaultEffect> own = std::move(fault.effects);
+            fault.effects = std::move(synthesized.effects);
+            applyEffectOverrides(fault, own);
+            if (fault.logs.empty())
+                fault.logs = std::move(synthesized.logs);
+            // Entities a hand-written override reaches belong to the ground truth too.
+            if (!node["propagation"]) {
+                for (const FaultEffect &effect : own) {
+                    const std::string &entity = effect.entity;
+                    if (scenario.estate.find(entity)
+                        && std::find(fault.propagation.begin(), fault.propagation.end(), entity) == fault.propagation.end())
+                        fault.propagation.push_back(entity);
+                }
+            }
         }
         scenario.faults.push_back(std::move(fault));
     }

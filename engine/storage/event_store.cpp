@@ -1,5 +1,7 @@
 #include "event_store.h"
 
+#include "diagnosis_codec.h"
+
 #include <QDir>
 #include <QStandardPaths>
 #include <sqlite3.h>
@@ -82,6 +84,21 @@ const char *eventStoreMigrationSql(int version) {
                "CREATE TABLE incident_notes(id INTEGER PRIMARY KEY, incident INTEGER NOT NULL, ts INTEGER NOT NULL,"
                " who TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);"
                "CREATE INDEX incident_notes_incident ON incident_notes(incident);";
+    case 7:
+        // v7: incidents live like incidents: owner, who acknowledged and resolved them, re-opens, and their own
+        // history (length-prefixed entries of ts, action, who, comment).
+        return "ALTER TABLE incidents ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+               "ALTER TABLE incidents ADD COLUMN acknowledged_by TEXT NOT NULL DEFAULT '';"
+               "ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER NOT NULL DEFAULT 0;"
+               "ALTER TABLE incidents ADD COLUMN resolved_by TEXT NOT NULL DEFAULT '';"
+               "ALTER TABLE incidents ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;"
+               "ALTER TABLE incidents ADD COLUMN last_reopened INTEGER NOT NULL DEFAULT 0;"
+               "ALTER TABLE incidents ADD COLUMN history TEXT NOT NULL DEFAULT '';";
+    case 8:
+        // v8: a closed incident's diagnosis is frozen with it: the ranked causes as JSON (diagnosis_codec.h), when
+        // and by whom ("system" when it closed, else the operator who re-ranked).
+        return "CREATE TABLE incident_diagnoses(incident_id INTEGER PRIMARY KEY, frozen_at INTEGER NOT NULL,"
+               " frozen_by TEXT NOT NULL, candidates TEXT NOT NULL);";
     default:
         return nullptr;
     }
@@ -434,6 +451,114 @@ Result<std::vector<IncidentNote>> EventStore::loadIncidentNotes() const {
     return out;
 }
 
+Status EventStore::saveIncidentDiagnosis(std::int64_t incident, Timestamp frozenAt, const std::string &frozenBy,
+                                         const std::vector<RcaCandidate> &candidates) {
+    const std::string context = "incident_diagnoses incident " + std::to_string(incident);
+    // Never write what decodeDiagnosis would refuse to read back.
+    if (candidates.size() > kMaxDiagnosisCandidates)
+        return makeError(ErrorCode::LimitExceeded,
+                         std::to_string(candidates.size()) + " candidates, at most " +
+                             std::to_string(kMaxDiagnosisCandidates) + " can be kept",
+                         context);
+    for (const RcaCandidate &c : candidates)
+        if (c.evidence.size() > kMaxDiagnosisEvidence)
+            return makeError(ErrorCode::LimitExceeded,
+                             c.entity + ": " + std::to_string(c.evidence.size()) + " pieces of evidence, at most " +
+                                 std::to_string(kMaxDiagnosisEvidence) + " can be kept",
+                             context);
+    const std::string json = encodeDiagnosis(candidates); // encoded here, so the writer thread only writes
+    if (json.size() > kMaxDiagnosisJsonBytes)
+        return makeError(ErrorCode::LimitExceeded,
+                         "diagnosis of " + std::to_string(json.size()) + " bytes, at most " +
+                             std::to_string(kMaxDiagnosisJsonBytes) + " can be kept",
+                         context);
+    return runOnWriter([&](sqlite3 *db) -> Status {
+        Statement insert;
+        if (sqlite3_prepare_v2(db,
+                               "INSERT OR REPLACE INTO incident_diagnoses(incident_id, frozen_at, frozen_by, candidates)"
+                               " VALUES(?,?,?,?)",
+                               -1, &insert.stmt, nullptr) != SQLITE_OK)
+            return tl::unexpected(sqliteError(db, "prepare diagnosis insert", m_path));
+        sqlite3_bind_int64(insert.stmt, 1, incident);
+        sqlite3_bind_int64(insert.stmt, 2, frozenAt);
+        sqlite3_bind_text(insert.stmt, 3, frozenBy.data(), int(frozenBy.size()), SQLITE_STATIC);
+        sqlite3_bind_text(insert.stmt, 4, json.data(), int(json.size()), SQLITE_STATIC);
+        if (sqlite3_step(insert.stmt) != SQLITE_DONE)
+            return tl::unexpected(sqliteError(db, "save diagnosis of incident " + std::to_string(incident), m_path));
+        return {};
+    });
+}
+
+Status EventStore::removeIncidentDiagnosis(std::int64_t incident) {
+    return runOnWriter([&](sqlite3 *db) -> Status {
+        Statement remove;
+        if (sqlite3_prepare_v2(db, "DELETE FROM incident_diagnoses WHERE incident_id = ?", -1, &remove.stmt,
+                               nullptr) != SQLITE_OK)
+            return tl::unexpected(sqliteError(db, "prepare diagnosis delete", m_path));
+        sqlite3_bind_int64(remove.stmt, 1, incident);
+        if (sqlite3_step(remove.stmt) != SQLITE_DONE)
+            return tl::unexpected(sqliteError(db, "remove diagnosis of incident " + std::to_string(incident), m_path));
+        return {};
+    });
+}
+
+namespace {
+// One row of incident_diagnoses (incident_id, frozen_at, frozen_by, candidates), decoded.
+Result<FrozenDiagnosis> frozenDiagnosisOf(sqlite3_stmt *st) {
+    const std::string json = columnText(st, 3);
+    auto candidates = decodeDiagnosis(json);
+    if (!candidates)
+        return makeError(candidates.error().code, candidates.error().message,
+                         "incident_diagnoses incident " + std::to_string(sqlite3_column_int64(st, 0)));
+    return FrozenDiagnosis{sqlite3_column_int64(st, 1), columnText(st, 2), std::move(*candidates)};
+}
+} // namespace
+
+Result<std::map<std::int64_t, FrozenDiagnosis>> EventStore::loadIncidentDiagnoses(std::vector<Error> *skipped) const {
+    std::lock_guard lock(m_readMutex);
+    Statement select;
+    if (sqlite3_prepare_v2(m_readDb,
+                           "SELECT incident_id, frozen_at, frozen_by, candidates FROM incident_diagnoses"
+                           " ORDER BY incident_id",
+                           -1, &select.stmt, nullptr) != SQLITE_OK)
+        return tl::unexpected(sqliteError(m_readDb, "prepare diagnosis query", m_path));
+    std::map<std::int64_t, FrozenDiagnosis> out;
+    int rc;
+    while ((rc = sqlite3_step(select.stmt)) == SQLITE_ROW) {
+        // A corrupt row costs that incident its frozen ranking (it can be re-ranked), not every other incident's.
+        auto frozen = frozenDiagnosisOf(select.stmt);
+        if (!frozen) {
+            if (skipped)
+                skipped->push_back(frozen.error());
+            continue;
+        }
+        out.emplace(sqlite3_column_int64(select.stmt, 0), std::move(*frozen));
+    }
+    if (rc != SQLITE_DONE)
+        return tl::unexpected(sqliteError(m_readDb, "query diagnoses", m_path));
+    return out;
+}
+
+Result<std::optional<FrozenDiagnosis>> EventStore::loadIncidentDiagnosis(std::int64_t incident) const {
+    std::lock_guard lock(m_readMutex);
+    Statement select;
+    if (sqlite3_prepare_v2(m_readDb,
+                           "SELECT incident_id, frozen_at, frozen_by, candidates FROM incident_diagnoses"
+                           " WHERE incident_id = ?",
+                           -1, &select.stmt, nullptr) != SQLITE_OK)
+        return tl::unexpected(sqliteError(m_readDb, "prepare diagnosis query", m_path));
+    sqlite3_bind_int64(select.stmt, 1, incident);
+    const int rc = sqlite3_step(select.stmt);
+    if (rc == SQLITE_DONE)
+        return std::optional<FrozenDiagnosis>();
+    if (rc != SQLITE_ROW)
+        return tl::unexpected(sqliteError(m_readDb, "query diagnosis", m_path));
+    auto frozen = frozenDiagnosisOf(select.stmt);
+    if (!frozen)
+        return tl::unexpected(frozen.error());
+    return std::optional<FrozenDiagnosis>(std::move(*frozen));
+}
+
 namespace {
 std::string encodeList(const std::vector<std::string> &items) {
     std::string out;
@@ -488,8 +613,12 @@ Status EventStore::saveAlerts(const AlertBook::State &state, Timestamp keepAfter
         Statement alert, incident, silence, affinity;
         if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO alerts VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
                                &alert.stmt, nullptr) != SQLITE_OK ||
-            sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO incidents VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1, &incident.stmt,
-                               nullptr) != SQLITE_OK ||
+            sqlite3_prepare_v2(db,
+                               "INSERT OR REPLACE INTO incidents(id, title, severity, start, last_activity, end, sla,"
+                               " acknowledged, alerts, entities, explanations, owner, acknowledged_by, acknowledged_at,"
+                               " resolved_by, reopen_count, last_reopened, history)"
+                               " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                               -1, &incident.stmt, nullptr) != SQLITE_OK ||
             sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO silences VALUES(?,?,?,?,?,?,?,?)", -1, &silence.stmt,
                                nullptr) != SQLITE_OK ||
             sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO alert_affinity VALUES(?,?,?)", -1, &affinity.stmt,
@@ -538,6 +667,16 @@ Status EventStore::saveAlerts(const AlertBook::State &state, Timestamp keepAfter
             bindText(incident.stmt, 9, encodeList(ids));
             bindText(incident.stmt, 10, encodeList(std::vector<std::string>(i.entities.begin(), i.entities.end())));
             bindText(incident.stmt, 11, encodeList(i.explanations));
+            std::vector<std::string> history;
+            for (const IncidentChange &h : i.history)
+                history.push_back(encodeList({std::to_string(h.ts), std::to_string(int(h.action)), h.who, h.comment}));
+            bindText(incident.stmt, 12, i.owner);
+            bindText(incident.stmt, 13, i.acknowledgedBy);
+            sqlite3_bind_int64(incident.stmt, 14, i.acknowledgedAt);
+            bindText(incident.stmt, 15, i.resolvedBy);
+            sqlite3_bind_int(incident.stmt, 16, i.reopenCount);
+            sqlite3_bind_int64(incident.stmt, 17, i.lastReopened);
+            bindText(incident.stmt, 18, encodeList(history));
             if (sqlite3_step(incident.stmt) != SQLITE_DONE)
                 return fail("save incident");
             sqlite3_reset(incident.stmt);
@@ -624,7 +763,9 @@ Result<AlertBook::State> EventStore::loadAlerts() const {
                        });
         !s)
         return tl::unexpected(s.error());
-    if (auto s = query("SELECT * FROM incidents ORDER BY id",
+    if (auto s = query("SELECT id, title, severity, start, last_activity, end, sla, acknowledged, alerts, entities, explanations,"
+                       " owner, acknowledged_by, acknowledged_at, resolved_by, reopen_count, last_reopened, history"
+                       " FROM incidents ORDER BY id",
                        [&](sqlite3_stmt *st) {
                            Incident i;
                            i.id = sqlite3_column_int64(st, 0);
@@ -640,6 +781,17 @@ Result<AlertBook::State> EventStore::loadAlerts() const {
                            for (const std::string &e : decodeList(columnText(st, 9)))
                                i.entities.insert(e);
                            i.explanations = decodeList(columnText(st, 10));
+                           i.owner = columnText(st, 11);
+                           i.acknowledgedBy = columnText(st, 12);
+                           i.acknowledgedAt = sqlite3_column_int64(st, 13);
+                           i.resolvedBy = columnText(st, 14);
+                           i.reopenCount = sqlite3_column_int(st, 15);
+                           i.lastReopened = sqlite3_column_int64(st, 16);
+                           for (const std::string &h : decodeList(columnText(st, 17))) {
+                               const auto f = decodeList(h);
+                               if (f.size() == 4)
+                                   i.history.push_back({std::stoll(f[0]), IncidentAction(std::clamp(std::stoi(f[1]), 0, 4)), f[2], f[3]});
+                           }
                            state.incidents.push_back(std::move(i));
                        });
         !s)

@@ -4,6 +4,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "core/result.h"
 #include "alerts/alert_book.h"
 #include "diagnose/diagnosis.h"
+#include "diagnose/root_cause.h"
 #include "logs/error_classifier.h"
 #include "logs/log_analyzer.h"
 #include "model/records.h"
@@ -23,13 +25,21 @@ struct sqlite3_stmt;
 
 namespace Nocturne::Engine {
 
+// A closed incident's ranked causes as they stood when it closed (frozenBy "system") or when an operator last
+// re-ranked them (frozenBy = that person).
+struct FrozenDiagnosis {
+    Timestamp frozenAt = 0;
+    std::string frozenBy;
+    std::vector<RcaCandidate> candidates;
+};
+
 // Discrete records (deploys, alerts, notes, later audit) in SQLite. One writer thread owns the write connection and
 // commits queued records in batches; readers use their own connection (WAL lets them run while the writer commits).
 // The schema is versioned with PRAGMA user_version and upgraded in place by ordered migrations.
 class EventStore
 {
 public:
-    static constexpr int kSchemaVersion = 6;
+    static constexpr int kSchemaVersion = 8;
 
     struct Query {
         Timestamp from = 0;
@@ -73,6 +83,18 @@ public:
     // Attributed, timestamped notes on incidents (war room); appended, never edited.
     Status appendIncidentNote(const IncidentNote &note);
     Result<std::vector<IncidentNote>> loadIncidentNotes() const;
+    // Frozen diagnoses of closed incidents (one per incident, JSON, see diagnosis_codec.h): a save replaces the
+    // incident's earlier one, on the writer thread (blocks until committed). A ranking the decoder would refuse (over
+    // kMaxDiagnosisCandidates / kMaxDiagnosisEvidence / kMaxDiagnosisJsonBytes) is refused here, not written.
+    Status saveIncidentDiagnosis(std::int64_t incident, Timestamp frozenAt, const std::string &frozenBy,
+                                 const std::vector<RcaCandidate> &candidates);
+    // Drops an incident's frozen diagnosis (it re-opened); no row is not an error.
+    Status removeIncidentDiagnosis(std::int64_t incident);
+    // Every frozen diagnosis by incident id. A row that does not decode is skipped, never fatal: each is counted in
+    // `skipped` (when given) as an Error whose context names the incident.
+    Result<std::map<std::int64_t, FrozenDiagnosis>> loadIncidentDiagnoses(std::vector<Error> *skipped = nullptr) const;
+    // One incident's (nullopt: none saved). A row that does not decode is an error here.
+    Result<std::optional<FrozenDiagnosis>> loadIncidentDiagnosis(std::int64_t incident) const;
     int schemaVersion() const { return m_schemaVersion; }
     const std::string &path() const { return m_path; }
 

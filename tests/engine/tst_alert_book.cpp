@@ -199,6 +199,274 @@ private Q_SLOTS:
         book.advance(T0 + 3 * kMinute + 31 * kMinute);
         QVERIFY(!book.incident(book.alert(id)->incidentId)->open());
     }
+
+    // Incidents resolve themselves once every alert resolved and none fired again for the hold-down.
+    void resolvesItselfAfterTheHoldDown()
+    {
+        AlertBook book; // hold-down 5 min
+        const auto id = book.ingest(fire("HighLatency", "a", T0));
+        const std::int64_t inc = book.alert(id)->incidentId;
+        book.ingest(resolved(fire("HighLatency", "a", T0), T0 + 2 * kMinute));
+        book.advance(T0 + 6 * kMinute);
+        QVERIFY(book.incident(inc)->open()); // 4 min into the hold-down
+        book.advance(T0 + 7 * kMinute);
+        const Incident *incident = book.incident(inc);
+        QVERIFY(!incident->open());
+        QCOMPARE(incident->end, T0 + 7 * kMinute);
+        QVERIFY(incident->resolvedBy.empty()); // nobody resolved it: it resolved itself
+        QCOMPARE(incident->status(), IncidentStatus::Resolved);
+        QCOMPARE(incident->history.size(), std::size_t(1));
+        QCOMPARE(incident->history.back().action, IncidentAction::AutoResolved);
+        QCOMPARE(incident->history.back().who, std::string("system"));
+        QCOMPARE(std::string(incidentActionName(incident->history.back().action)), std::string("auto-resolved"));
+    }
+
+    void noSelfResolveWhileAnAlertFires()
+    {
+        AlertBook book;
+        const auto latency = book.ingest(fire("HighLatency", "a", T0));
+        const auto errors = book.ingest(fire("HighErrors", "a", T0 + 10 * kSecond));
+        const std::int64_t inc = book.alert(latency)->incidentId;
+        QCOMPARE(book.alert(errors)->incidentId, inc);
+        book.ingest(resolved(fire("HighLatency", "a", T0), T0 + 2 * kMinute));
+        book.advance(T0 + 3 * kHour);
+        QVERIFY(book.incident(inc)->open()); // HighErrors still fires
+        QVERIFY(book.incident(inc)->history.empty());
+        // The hold-down runs from the last alert's resolution, not the first.
+        book.ingest(resolved(fire("HighErrors", "a", T0 + 10 * kSecond), T0 + 3 * kHour + kMinute));
+        book.advance(T0 + 3 * kHour + 5 * kMinute);
+        QVERIFY(book.incident(inc)->open());
+        book.advance(T0 + 3 * kHour + 6 * kMinute);
+        QVERIFY(!book.incident(inc)->open());
+    }
+
+    void reopensWhenTheSameAlertReturns()
+    {
+        AlertBook book; // re-open window 30 min
+        const auto first = book.ingest(fire("HighLatency", "a", T0));
+        const std::int64_t inc = book.alert(first)->incidentId;
+        QVERIFY(book.acknowledgeIncident(inc, "ann", "looking", T0 + kMinute).has_value());
+        QVERIFY(book.assignIncident(inc, "ann", "ann", T0 + kMinute).has_value());
+        book.ingest(resolved(fire("HighLatency", "a", T0), T0 + 3 * kMinute));
+        book.advance(T0 + 9 * kMinute);
+        QVERIFY(!book.incident(inc)->open());
+        QCOMPARE(book.openIncidents(), std::size_t(0));
+        // The same alert (same fingerprint) fires again 11 min later: the incident re-opens and takes it.
+        const auto again = book.ingest(fire("HighLatency", "a", T0 + 20 * kMinute));
+        QVERIFY(again != first);
+        QCOMPARE(book.alert(again)->incidentId, inc);
+        const Incident *incident = book.incident(inc);
+        QVERIFY(incident->open());
+        QCOMPARE(book.openIncidents(), std::size_t(1));
+        QCOMPARE(incident->reopenCount, 1);
+        QCOMPARE(incident->lastReopened, T0 + 20 * kMinute);
+        QCOMPARE(incident->status(), IncidentStatus::Reopened);
+        QCOMPARE(incident->alerts.size(), std::size_t(2));
+        // Whoever acknowledged it has to take it again; the owner stays; the SLA clock restarts.
+        QVERIFY(!incident->acknowledged);
+        QVERIFY(incident->acknowledgedBy.empty());
+        QCOMPARE(incident->owner, std::string("ann"));
+        QCOMPARE(incident->slaDeadline, T0 + 20 * kMinute + slaFor(AlertSeverity::High));
+        QCOMPARE(incident->history.back().action, IncidentAction::Reopened);
+        QVERIFY2(incident->history.back().comment.find("11 min after") != std::string::npos, incident->history.back().comment.c_str());
+        QVERIFY(incident->explanations.back().find("re-opened") != std::string::npos);
+        // Re-opened twice: the count goes on.
+        book.ingest(resolved(fire("HighLatency", "a", T0), T0 + 21 * kMinute));
+        book.advance(T0 + 27 * kMinute);
+        QVERIFY(!book.incident(inc)->open());
+        book.ingest(fire("HighLatency", "a", T0 + 30 * kMinute));
+        QCOMPARE(book.incident(inc)->reopenCount, 2);
+    }
+
+    void noReopenAfterTheWindow()
+    {
+        AlertBook book;
+        const auto first = book.ingest(fire("HighLatency", "a", T0));
+        const std::int64_t inc = book.alert(first)->incidentId;
+        book.ingest(resolved(fire("HighLatency", "a", T0), T0 + 3 * kMinute));
+        book.advance(T0 + 9 * kMinute);
+        QVERIFY(!book.incident(inc)->open());
+        const auto late = book.ingest(fire("HighLatency", "a", T0 + 9 * kMinute + 31 * kMinute));
+        QVERIFY(book.alert(late)->incidentId != 0);
+        QVERIFY(book.alert(late)->incidentId != inc);
+        QVERIFY(!book.incident(inc)->open());
+        QCOMPARE(book.incident(inc)->reopenCount, 0);
+    }
+
+    void noReopenForADifferentAlertElsewhere()
+    {
+        const Estate e = estate();
+        TopologyDistance topology(e);
+        AlertBook book;
+        book.setTopology([&](const std::string &x, const std::string &y) { return topology(x, y); });
+        book.setDependencies([&](const std::string &x, const std::string &y) { return topology.dependencyHops(x, y); });
+        const auto first = book.ingest(fire("HighLatency", "a", T0));
+        const std::int64_t inc = book.alert(first)->incidentId;
+        book.ingest(resolved(fire("HighLatency", "a", T0), T0 + 3 * kMinute));
+        book.advance(T0 + 9 * kMinute);
+        QVERIFY(!book.incident(inc)->open());
+        // Same alert name, unrelated entity (another fingerprint), well within the window: a new incident.
+        const auto other = book.ingest(fire("HighLatency", "d", T0 + 10 * kMinute));
+        QVERIFY(book.alert(other)->incidentId != 0);
+        QVERIFY(book.alert(other)->incidentId != inc);
+        QVERIFY(!book.incident(inc)->open());
+        QCOMPARE(book.incident(inc)->reopenCount, 0);
+    }
+
+    // A flapping alert returning during the hold-down goes back to its incident, even one older than maxAge that
+    // grouping would no longer accept; nothing was resolved, so nothing re-opens.
+    void returnDuringTheHoldDownRejoins()
+    {
+        AlertBook book;
+        const auto first = book.ingest(fire("HighLatency", "a", T0));
+        const std::int64_t inc = book.alert(first)->incidentId;
+        book.ingest(resolved(fire("HighLatency", "a", T0), T0 + 40 * kMinute));
+        book.advance(T0 + 42 * kMinute);
+        QVERIFY(book.incident(inc)->open());
+        const auto again = book.ingest(fire("HighLatency", "a", T0 + 43 * kMinute));
+        QCOMPARE(book.alert(again)->incidentId, inc);
+        QCOMPARE(book.incident(inc)->reopenCount, 0);
+        QVERIFY(book.incident(inc)->explanations.back().find("hold-down") != std::string::npos);
+        book.advance(T0 + 50 * kMinute);
+        QVERIFY(book.incident(inc)->open()); // it fires again
+    }
+
+    void incidentAcknowledgeAssignResolve()
+    {
+        AlertBook book;
+        const auto slow = book.ingest(fire("DbSlow", "c", T0, AlertSeverity::Critical));
+        const auto errors = book.ingest(fire("DbErrors", "c", T0 + 5 * kSecond, AlertSeverity::Critical));
+        const std::int64_t inc = book.alert(slow)->incidentId;
+        QCOMPARE(book.alert(errors)->incidentId, inc);
+        // Refusals: no person, unknown incident.
+        QCOMPARE(book.acknowledgeIncident(inc, "", "x", T0 + kMinute).error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(book.assignIncident(inc, "bob", "", T0 + kMinute).error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(book.resolveIncident(inc, "", "fixed", T0 + kMinute).error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(book.acknowledgeIncident(999, "ann", "", T0).error().code, ErrorCode::NotFound);
+        QCOMPARE(book.assignIncident(999, "ann", "ann", T0).error().code, ErrorCode::NotFound);
+        QCOMPARE(book.resolveIncident(0, "ann", "", T0).error().code, ErrorCode::NotFound);
+        QVERIFY(book.incident(inc)->history.empty());
+        // Acknowledge: the incident and its firing alerts.
+        QVERIFY(book.acknowledgeIncident(inc, "ann", "on it", T0 + kMinute).has_value());
+        const Incident *incident = book.incident(inc);
+        QVERIFY(incident->acknowledged);
+        QCOMPARE(incident->acknowledgedBy, std::string("ann"));
+        QCOMPARE(incident->acknowledgedAt, T0 + kMinute);
+        QCOMPARE(incident->status(), IncidentStatus::Acknowledged);
+        QCOMPARE(incident->history.back().action, IncidentAction::Acknowledged);
+        QCOMPARE(incident->history.back().comment, std::string("on it"));
+        for (const auto id : {slow, errors}) {
+            QCOMPARE(book.alert(id)->state, AlertState::Acknowledged);
+            QCOMPARE(book.alert(id)->history.back().who, std::string("ann"));
+            QVERIFY(book.alert(id)->history.back().comment.find("on it") != std::string::npos);
+        }
+        // Nothing left to acknowledge: refused, and the message says who has it.
+        const auto twice = book.acknowledgeIncident(inc, "bob", "", T0 + 2 * kMinute);
+        QVERIFY(!twice);
+        QVERIFY2(twice.error().message.find("ann") != std::string::npos, twice.error().message.c_str());
+        // Owner: set, unchanged (no entry), released.
+        QVERIFY(book.assignIncident(inc, "bob", "ann", T0 + 2 * kMinute).has_value());
+        QCOMPARE(book.incident(inc)->owner, std::string("bob"));
+        QCOMPARE(book.incident(inc)->history.back().action, IncidentAction::OwnerSet);
+        QCOMPARE(book.incident(inc)->history.back().who, std::string("ann"));
+        QCOMPARE(book.incident(inc)->history.back().comment, std::string("bob"));
+        const std::size_t entries = book.incident(inc)->history.size();
+        QVERIFY(book.assignIncident(inc, "bob", "bob", T0 + 3 * kMinute).has_value());
+        QCOMPARE(book.incident(inc)->history.size(), entries);
+        // Resolve: every active alert resolves with it, attributed.
+        QVERIFY(book.resolveIncident(inc, "bob", "failover done", T0 + 5 * kMinute).has_value());
+        incident = book.incident(inc);
+        QVERIFY(!incident->open());
+        QCOMPARE(incident->end, T0 + 5 * kMinute);
+        QCOMPARE(incident->resolvedBy, std::string("bob"));
+        QCOMPARE(incident->status(), IncidentStatus::Resolved);
+        QCOMPARE(incident->history.back().action, IncidentAction::Resolved);
+        QCOMPARE(incident->history.back().comment, std::string("failover done"));
+        for (const auto id : {slow, errors}) {
+            QCOMPARE(book.alert(id)->state, AlertState::Resolved);
+            QCOMPARE(book.alert(id)->endsAt, T0 + 5 * kMinute);
+            QCOMPARE(book.alert(id)->history.back().who, std::string("bob"));
+        }
+        // A resolved incident cannot be acknowledged or resolved again; it may still get an owner (the follow-up).
+        const auto closedAck = book.acknowledgeIncident(inc, "ann", "", T0 + 6 * kMinute);
+        QVERIFY(!closedAck);
+        QVERIFY2(closedAck.error().message.find("already resolved (by bob)") != std::string::npos, closedAck.error().message.c_str());
+        QVERIFY(!book.resolveIncident(inc, "ann", "again", T0 + 6 * kMinute));
+        QVERIFY(book.assignIncident(inc, "carol", "ann", T0 + 6 * kMinute).has_value());
+        QCOMPARE(book.incident(inc)->owner, std::string("carol"));
+        // The time moving on changes nothing: it was resolved by a person, not by itself.
+        book.advance(T0 + 20 * kMinute);
+        QCOMPARE(book.incident(inc)->end, T0 + 5 * kMinute);
+        QCOMPARE(book.incident(inc)->history.back().action, IncidentAction::OwnerSet);
+        // The trouble returning re-opens an incident a person resolved, too.
+        const auto back = book.ingest(fire("DbSlow", "c", T0 + 25 * kMinute, AlertSeverity::Critical));
+        QCOMPARE(book.alert(back)->incidentId, inc);
+        QVERIFY(book.incident(inc)->open());
+        QVERIFY(book.incident(inc)->resolvedBy.empty());
+        QCOMPARE(book.incident(inc)->reopenCount, 1);
+    }
+
+    void incidentWithOneAlert()
+    {
+        AlertBook book;
+        const auto id = book.ingest(fire("DiskFull", "d", T0));
+        const std::int64_t inc = book.alert(id)->incidentId;
+        QCOMPARE(book.incident(inc)->alerts.size(), std::size_t(1));
+        QCOMPARE(book.incident(inc)->status(), IncidentStatus::Open);
+        // An alert acknowledged on its own acknowledges its incident, attributed.
+        QVERIFY(book.acknowledge(id, "ann", "looking", T0 + kMinute).has_value());
+        QCOMPARE(book.incident(inc)->acknowledgedBy, std::string("ann"));
+        QCOMPARE(book.incident(inc)->history.back().action, IncidentAction::Acknowledged);
+        book.ingest(resolved(fire("DiskFull", "d", T0), T0 + 2 * kMinute));
+        book.advance(T0 + 3 * kMinute);
+        QVERIFY(book.incident(inc)->open()); // in its hold-down
+        // Resolved by a person during the hold-down: closes now; the resolved alert is left as it was.
+        const std::size_t alertHistory = book.alert(id)->history.size();
+        QVERIFY(book.resolveIncident(inc, "ann", "cleaned /var/log", T0 + 4 * kMinute).has_value());
+        QCOMPARE(book.incident(inc)->end, T0 + 4 * kMinute);
+        QCOMPARE(book.incident(inc)->resolvedBy, std::string("ann"));
+        QCOMPARE(book.alert(id)->history.size(), alertHistory);
+        QCOMPARE(book.alert(id)->endsAt, T0 + 2 * kMinute);
+        book.advance(T0 + 20 * kMinute);
+        QCOMPARE(book.incident(inc)->history.back().action, IncidentAction::Resolved);
+    }
+
+    void restoreKeepsIncidentLifecycle()
+    {
+        AlertBook book;
+        const auto id = book.ingest(fire("HighLatency", "a", T0));
+        const std::int64_t inc = book.alert(id)->incidentId;
+        QVERIFY(book.acknowledgeIncident(inc, "ann", "on it", T0 + kMinute).has_value());
+        QVERIFY(book.assignIncident(inc, "bob", "ann", T0 + 2 * kMinute).has_value());
+        QVERIFY(book.resolveIncident(inc, "bob", "restarted", T0 + 3 * kMinute).has_value());
+        book.ingest(fire("HighLatency", "a", T0 + 10 * kMinute)); // re-opens
+        QVERIFY(book.acknowledgeIncident(inc, "carol", "", T0 + 11 * kMinute).has_value());
+        const Incident before = *book.incident(inc);
+        QCOMPARE(before.reopenCount, 1);
+        AlertBook restored;
+        QVERIFY(restored.restore(book.state()).has_value());
+        const Incident *after = restored.incident(inc);
+        QVERIFY(after);
+        QCOMPARE(after->owner, std::string("bob"));
+        QCOMPARE(after->acknowledgedBy, std::string("carol"));
+        QCOMPARE(after->acknowledgedAt, T0 + 11 * kMinute);
+        QVERIFY(after->acknowledged);
+        QVERIFY(after->resolvedBy.empty());
+        QCOMPARE(after->reopenCount, 1);
+        QCOMPARE(after->lastReopened, T0 + 10 * kMinute);
+        QCOMPARE(after->history.size(), before.history.size());
+        for (std::size_t i = 0; i < before.history.size(); ++i) {
+            QCOMPARE(after->history[i].ts, before.history[i].ts);
+            QCOMPARE(after->history[i].action, before.history[i].action);
+            QCOMPARE(after->history[i].who, before.history[i].who);
+            QCOMPARE(after->history[i].comment, before.history[i].comment);
+        }
+        // The restored book re-opens on the same fingerprint too.
+        QVERIFY(restored.resolveIncident(inc, "carol", "done", T0 + 12 * kMinute).has_value());
+        const auto back = restored.ingest(fire("HighLatency", "a", T0 + 15 * kMinute));
+        QCOMPARE(restored.alert(back)->incidentId, inc);
+        QCOMPARE(restored.incident(inc)->reopenCount, 2);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAlertBook)

@@ -1,9 +1,12 @@
 #include <QFile>
 #include <QTest>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
+#include "scenario/fault_model.h"
 #include "scenario/scenario_loader.h"
 #include "scenario/signal_generator.h"
 
@@ -41,6 +44,29 @@ double valueAt(const SignalGenerator &gen, const std::string &entity, const std:
             return s.value;
     }
     qFatal("no series %s on %s", metric.c_str(), entity.c_str());
+}
+
+const FaultEffect *findEffect(const FaultSpec &f, const std::string &entity, const std::string &metric)
+{
+    for (const auto &e : f.effects)
+        if (e.entity == entity && e.metric == metric)
+            return &e;
+    return nullptr;
+}
+
+bool contains(const std::vector<std::string> &list, const std::string &item)
+{
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+Estate smallEstate(const std::vector<std::pair<std::string, std::string>> &calls)
+{
+    Estate estate;
+    for (const char *id : {"a", "b", "c"})
+        estate.add(Entity{id, EntityKind::Service, {}, {}, {{"latency_ms", 20}, {"error_ratio", 0.002}, {"rps", 100}}, {}});
+    for (const auto &[from, to] : calls)
+        estate.edges.push_back(Edge{from, to, EdgeKind::Calls, 1.0});
+    return estate;
 }
 
 } // namespace
@@ -237,6 +263,12 @@ private Q_SLOTS:
                                         << QStringLiteral("bad.yaml:5:") << QStringLiteral("ghost");
         QTest::newRow("bad start") << QStringLiteral("name: x\nstart: tomorrow\nestate: {}\n") << QStringLiteral("bad.yaml:2:")
                                    << QStringLiteral("YYYY");
+        QTest::newRow("no effects, unknown class")
+            << head + QStringLiteral("faults:\n  - {id: f, class: warp_drive, root: a, onset: 1m, duration: 1m}\n") << QStringLiteral("bad.yaml:8:")
+            << QStringLiteral("cannot synthesize");
+        QTest::newRow("ineligible root")
+            << head + QStringLiteral("faults:\n  - {id: f, class: row_lock_contention, root: a, onset: 1m, duration: 1m}\n")
+            << QStringLiteral("bad.yaml:8:") << QStringLiteral("needs a database");
     }
     void badFilesGiveLocatedErrors()
     {
@@ -248,6 +280,230 @@ private Q_SLOTS:
         QVERIFY2(QString::fromStdString(result.error().context).startsWith(context), result.error().toString().c_str());
         QVERIFY2(QString::fromStdString(result.error().message).contains(message), result.error().toString().c_str());
         QCOMPARE(result.error().code, ErrorCode::ParseError);
+    }
+
+    void synthesizedLatencyFlowsToCallers()
+    {
+        const Scenario s = load("shop");
+        const std::string root = "mysql-primary";
+        const FaultSpec f = synthesizeFault(s.estate, "latency_injection", root, 6 * kMinute, 5 * kMinute, 11);
+        QCOMPARE(f.faultClass, std::string("latency_injection"));
+        QCOMPARE(f.root, root);
+        QCOMPARE(f.propagation.front(), root);
+        // Its callers slow down, and are in the ground truth.
+        for (const char *caller : {"inventory", "order", "payment"}) {
+            const FaultEffect *e = findEffect(f, caller, "http_request_duration_p99_seconds");
+            QVERIFY2(e, caller);
+            QCOMPARE(e->op, FaultEffect::Op::Scale);
+            QVERIFY2(e->value >= 1.15, caller);
+            QVERIFY2(contains(f.propagation, caller), caller);
+            QVERIFY2(findEffect(f, std::string(caller) + "->" + root, "rpc_client_duration_p99_seconds"), caller);
+        }
+        // Lags grow with hops: every caller's effect follows one on something it calls (or the root) by 5–15 s.
+        std::map<std::string, Duration> lag;
+        for (const auto &e : f.effects)
+            if (e.metric == "http_request_duration_p99_seconds")
+                lag[e.entity] = e.lag;
+        QVERIFY(lag.size() >= 5);
+        for (const auto &[entity, at] : lag) {
+            bool follows = false;
+            for (const auto &edge : s.estate.edges) {
+                if (edge.kind != EdgeKind::Calls || edge.from != entity)
+                    continue;
+                const Duration before = edge.to == root ? 0 : (lag.count(edge.to) ? lag[edge.to] : -kHour);
+                follows |= before >= 0 && at - before >= 5 * kSecond && at - before <= 15 * kSecond;
+            }
+            QVERIFY2(follows, entity.c_str());
+        }
+        QVERIFY(lag.count("gateway")); // three hops up
+        QVERIFY(lag["gateway"] > lag["order"] && lag["gateway"] > lag["inventory"]);
+        // Dilution: the time added to a request shrinks with each hop.
+        auto addedSeconds = [&](const char *entity) {
+            return (findEffect(f, entity, "http_request_duration_p99_seconds")->value - 1) * s.estate.find(entity)->param("latency_ms", 50) / 1000;
+        };
+        QVERIFY(addedSeconds("gateway") < addedSeconds("order"));
+        QVERIFY(addedSeconds("gateway") < addedSeconds("inventory"));
+        // The generator applies it.
+        Scenario withFault = s;
+        withFault.faults = {f};
+        withFault.cycle = 0;
+        SignalGenerator gen(withFault), clean(withFault, SignalGenerator::Options{false});
+        const Timestamp during = s.start + 9 * kMinute;
+        QVERIFY(valueAt(gen, "inventory", "http_request_duration_p99_seconds", during)
+                > 2 * valueAt(clean, "inventory", "http_request_duration_p99_seconds", during));
+        QVERIFY(valueAt(gen, "order->mysql-primary", "rpc_client_duration_p99_seconds", during)
+                > 10 * valueAt(clean, "order->mysql-primary", "rpc_client_duration_p99_seconds", during));
+    }
+
+    void synthesizedFaultOnALeafStaysThere()
+    {
+        const Scenario s = load("shop");
+        // `config` calls nothing and nothing calls it.
+        for (const char *cls : {"bad_deploy", "latency_injection"}) {
+            const FaultSpec f = synthesizeFault(s.estate, cls, "config", kMinute, 5 * kMinute, 3);
+            QVERIFY2(!f.effects.empty(), cls);
+            for (const auto &e : f.effects)
+                QVERIFY2(e.entity == "config", (std::string(cls) + ": " + e.entity).c_str());
+            for (const auto &l : f.logs)
+                QCOMPARE(l.entity, std::string("config"));
+            QCOMPARE(f.propagation, std::vector<std::string>{"config"});
+        }
+    }
+
+    void eligibleRootsHaveTheRightKind()
+    {
+        const std::map<std::string, std::set<EntityKind>> kinds = {
+            {"cpu_saturation", {EntityKind::Service, EntityKind::Pod, EntityKind::Host, EntityKind::Database, EntityKind::Cache}},
+            {"memory_leak", {EntityKind::Service}},
+            {"connection_pool_exhausted", {EntityKind::Service}},
+            {"bad_deploy", {EntityKind::Service}},
+            {"latency_injection", {EntityKind::Service, EntityKind::Database, EntityKind::Cache}},
+            {"network_delay", {EntityKind::Host}},
+            {"row_lock_contention", {EntityKind::Database}},
+            {"cache_miss_storm", {EntityKind::Cache}},
+            {"redis_slot_migration", {EntityKind::Cache}},
+            {"gpu_fallen_off_bus", {EntityKind::Gpu}},
+            {"congested_uplink", {EntityKind::Port}},
+            {"pfc_storm", {EntityKind::Port}},
+            {"transceiver_degradation", {EntityKind::Transceiver}},
+        };
+        QCOMPARE(knownFaultClasses().size(), kinds.size());
+        for (const char *name : {"shop", "gpu-cluster"}) {
+            const Scenario s = load(name);
+            const auto classes = faultClasses(s.estate);
+            QVERIFY(!classes.empty());
+            for (const std::string &cls : knownFaultClasses()) {
+                const auto roots = eligibleRoots(s.estate, cls);
+                QCOMPARE(contains(classes, cls), !roots.empty());
+                for (const std::string &root : roots) {
+                    const Entity *e = s.estate.find(root);
+                    QVERIFY(e);
+                    QVERIFY2(kinds.at(cls).count(e->kind), (cls + " at " + root).c_str());
+                    if (cls == "connection_pool_exhausted")
+                        QVERIFY(e->params.count("pool"));
+                }
+            }
+            // A root of the wrong kind gets nothing.
+            for (const auto &e : s.estate.entities) {
+                if (e.kind == EntityKind::Database)
+                    continue;
+                QVERIFY(!isEligibleRoot(s.estate, "row_lock_contention", e.id));
+                const FaultSpec f = synthesizeFault(s.estate, "row_lock_contention", e.id, 0, kMinute, 1);
+                QVERIFY(f.effects.empty());
+                QCOMPARE(f.propagation, std::vector<std::string>{e.id});
+                break;
+            }
+        }
+        const Scenario shop = load("shop");
+        QVERIFY(contains(faultClasses(shop.estate), "row_lock_contention"));
+        QVERIFY(!contains(faultClasses(shop.estate), "pfc_storm"));
+        QVERIFY(eligibleRoots(shop.estate, "warp_drive").empty());
+        QCOMPARE(eligibleRoots(shop.estate, "slow_dependency"), eligibleRoots(shop.estate, "latency_injection")); // an alias
+    }
+
+    void synthesisIsDeterministic()
+    {
+        const Scenario shop = load("shop");
+        const Scenario gpu = load("gpu-cluster");
+        auto same = [](const FaultSpec &a, const FaultSpec &b) {
+            if (a.effects.size() != b.effects.size() || a.logs.size() != b.logs.size() || a.propagation != b.propagation
+                || a.deployVersion != b.deployVersion)
+                return false;
+            for (std::size_t i = 0; i < a.effects.size(); ++i) {
+                const FaultEffect &x = a.effects[i], &y = b.effects[i];
+                if (x.entity != y.entity || x.metric != y.metric || x.op != y.op || x.value != y.value || x.lag != y.lag || x.ramp != y.ramp
+                    || x.hold != y.hold)
+                    return false;
+            }
+            for (std::size_t i = 0; i < a.logs.size(); ++i)
+                if (a.logs[i].entity != b.logs[i].entity || a.logs[i].text != b.logs[i].text || a.logs[i].lag != b.logs[i].lag)
+                    return false;
+            return true;
+        };
+        for (const auto &[estate, cls, root] : {std::tuple{&shop.estate, "row_lock_contention", "mysql-primary"},
+                                               std::tuple{&shop.estate, "network_delay", "node-04"},
+                                               std::tuple{&shop.estate, "bad_deploy", "search"},
+                                               std::tuple{&gpu.estate, "pfc_storm", "leaf-05/p09"}}) {
+            const FaultSpec a = synthesizeFault(*estate, cls, root, 6 * kMinute, 5 * kMinute, 99);
+            const FaultSpec b = synthesizeFault(*estate, cls, root, 6 * kMinute, 5 * kMinute, 99);
+            QVERIFY2(!a.effects.empty(), cls);
+            QVERIFY2(same(a, b), cls);
+        }
+        // Another seed moves the per-hop lags.
+        const FaultSpec a = synthesizeFault(shop.estate, "row_lock_contention", "mysql-primary", 0, 5 * kMinute, 1);
+        const FaultSpec b = synthesizeFault(shop.estate, "row_lock_contention", "mysql-primary", 0, 5 * kMinute, 2);
+        QVERIFY(!same(a, b));
+    }
+
+    void estateOfOneNode()
+    {
+        Estate estate;
+        estate.add(Entity{"solo", EntityKind::Service, {}, {}, {}, {}});
+        const auto classes = faultClasses(estate);
+        QVERIFY(!classes.empty());
+        for (const std::string &cls : classes) {
+            QCOMPARE(eligibleRoots(estate, cls), std::vector<std::string>{"solo"});
+            const FaultSpec f = synthesizeFault(estate, cls, "solo", 0, 5 * kMinute, 1);
+            QCOMPARE(f.propagation, std::vector<std::string>{"solo"});
+            for (const auto &e : f.effects)
+                QCOMPARE(e.entity, std::string("solo"));
+        }
+        // Unknown class, unknown root, empty estate: defined, empty results.
+        QVERIFY(synthesizeFault(estate, "warp_drive", "solo", 0, kMinute, 1).effects.empty());
+        QCOMPARE(synthesizeFault(estate, "bad_deploy", "ghost", 0, kMinute, 1).propagation, std::vector<std::string>{"ghost"});
+        QVERIFY(faultClasses(Estate{}).empty());
+        QVERIFY(eligibleRoots(Estate{}, "bad_deploy").empty());
+    }
+
+    void callCyclesAndSelfCallsTerminate()
+    {
+        // a ⇄ b, a calls itself, c calls a.
+        const Estate estate = smallEstate({{"a", "b"}, {"b", "a"}, {"a", "a"}, {"c", "a"}});
+        const FaultSpec f = synthesizeFault(estate, "latency_injection", "b", 0, 5 * kMinute, 5);
+        QCOMPARE(f.propagation.front(), std::string("b"));
+        QVERIFY(findEffect(f, "a", "http_request_duration_p99_seconds"));
+        QVERIFY(findEffect(f, "c", "http_request_duration_p99_seconds"));
+        QVERIFY(contains(f.propagation, "a"));
+        // The root's own p99 effect is its class's, never one fed back through the cycle.
+        int onRoot = 0;
+        for (const auto &e : f.effects)
+            onRoot += e.entity == "b" && e.metric == "http_request_duration_p99_seconds";
+        QCOMPARE(onRoot, 1);
+        const FaultSpec g = synthesizeFault(smallEstate({{"a", "a"}}), "latency_injection", "a", 0, 5 * kMinute, 5);
+        QCOMPARE(g.propagation, std::vector<std::string>{"a"});
+    }
+
+    void loaderSynthesizesFaultsWithoutEffects()
+    {
+        const std::string yaml = "name: x\nstart: 2026-01-01T00:00:00Z\nestate:\n  hosts: [h1]\n  entities:\n"
+                                 "    - {id: a, kind: service, replicas: 1, calls: {b: 1.0}}\n"
+                                 "    - {id: b, kind: service, replicas: 1}\n"
+                                 "faults:\n"
+                                 "  - {id: slow, class: latency_injection, root: b, onset: 1m, duration: 5m}\n"
+                                 "  - id: deploy\n    class: bad_deploy\n    root: b\n    onset: 10m\n    duration: 5m\n    synthesize: true\n"
+                                 "    effects:\n      - {entity: b, metric: http_errors_ratio, op: set, value: 0.5}\n"
+                                 "  - {id: truth-only, class: warp_drive, root: a, onset: 20m, duration: 5m, propagation: [a]}\n";
+        auto s = parseScenario(yaml, "synth.yaml");
+        QVERIFY2(s, s ? "" : s.error().toString().c_str());
+        QCOMPARE(s->faults.size(), std::size_t(3));
+        const FaultSpec &slow = s->faults[0];
+        QCOMPARE(slow.propagation, (std::vector<std::string>{"b", "a"}));
+        QVERIFY(findEffect(slow, "a", "http_request_duration_p99_seconds"));
+        // The hand-written effect replaces the synthesized one on (b, http_errors_ratio); the rest stays.
+        const FaultSpec &deploy = s->faults[1];
+        int onPair = 0;
+        for (const auto &e : deploy.effects)
+            onPair += e.entity == "b" && e.metric == "http_errors_ratio";
+        QCOMPARE(onPair, 1);
+        QCOMPARE(findEffect(deploy, "b", "http_errors_ratio")->value, 0.5);
+        QVERIFY(findEffect(deploy, "a", "http_errors_ratio"));
+        QVERIFY(!deploy.deployVersion.empty());
+        // No effects and a class the model does not know, with a ground truth: loaded as before, nothing synthesized.
+        QVERIFY(s->faults[2].effects.empty());
+        // The built-in faults keep exactly their hand-written effects.
+        const Scenario shop = load("shop");
+        QCOMPARE(shop.faults.front().effects.size(), std::size_t(8));
+        QCOMPARE(shop.faults.front().propagation.size(), std::size_t(5));
     }
 
     void hostileInputDoesNotCrash()

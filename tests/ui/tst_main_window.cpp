@@ -31,6 +31,7 @@
 #include <QSortFilterProxyModel>
 
 #include <QLabel>
+#include <QPushButton>
 #include <QTableWidget>
 
 using namespace Nocturne;
@@ -288,6 +289,30 @@ private Q_SLOTS:
         QCOMPARE(m_engine->alert(id)->incidentId, *split);
         QVERIFY(m_engine->mergeIncidents(incident, *split, "test-operator").has_value());
         QCOMPARE(m_engine->alert(id)->incidentId, incident);
+        // Incident-level actions from the view: take ownership of the selected incident; once resolved, the list
+        // shows its owner and state.
+        qputenv("NOCTURNE_USER", "test-operator");
+        m_engine->publishNow();
+        hub.pollNow();
+        view.selectIncident(incident);
+        QCOMPARE(view.selectedIncident(), incident);
+        auto *take = view.findChild<QPushButton *>(QStringLiteral("takeIncident"));
+        QVERIFY(take && take->isEnabled());
+        take->click();
+        QCOMPARE(m_engine->incident(incident)->owner, std::string("test-operator"));
+        QVERIFY(m_engine->resolveIncident(incident, "test-operator", "fixed").has_value());
+        m_engine->publishNow();
+        hub.pollNow();
+        bool listed = false;
+        for (int r = 0; r < view.incidentModel()->rowCount(); ++r) {
+            const Engine::Incident *shown = view.incidentModel()->incident(r);
+            if (!shown || shown->id != incident)
+                continue;
+            listed = true;
+            QCOMPARE(view.incidentModel()->index(r, Ui::IncidentTableModel::Owner).data().toString(), QStringLiteral("test-operator"));
+            QVERIFY(view.incidentModel()->index(r, Ui::IncidentTableModel::Status).data().toString().contains(QStringLiteral("resolved")));
+        }
+        QVERIFY(listed);
     }
 
     void crossViewLinksAreWired()

@@ -6,7 +6,9 @@
 #include <QDir>
 #include <QFile>
 #include <QGraphicsView>
+#include <QLabel>
 #include <QListWidget>
+#include <QPushButton>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -166,6 +168,46 @@ private Q_SLOTS:
             QApplication::processEvents();
             view.grab().save(QDir(dir).filePath(QStringLiteral("topology-focus.png")));
         }
+    }
+
+    // A closed incident's diagnosis is frozen: the war room says when and by whom, and "Re-rank" recomputes it in the
+    // operator's name (and the report says so). Last: it resolves the row-lock incident.
+    void frozenDiagnosisOfAClosedIncident()
+    {
+        const std::int64_t id = incidentOn("mysql-primary");
+        QVERIFY(id > 0);
+        if (m_engine->incident(id)->open())
+            QVERIFY(m_engine->resolveIncident(id, "bob", "row lock released").has_value());
+        Ui::SnapshotHub hub(*m_engine);
+        hub.pollNow();
+        Ui::WarRoomView room(hub);
+        room.resize(1600, 900);
+        room.show();
+        room.showIncident(id);
+        QVERIFY(room.waitForDiagnosis());
+        QVERIFY(!room.causes().empty());
+        QVERIFY(room.freeze().frozen());
+        QCOMPARE(room.freeze().by, QStringLiteral("system"));
+        QCOMPARE(room.freeze().at, *m_engine->diagnosisFrozenAt(id));
+        QVERIFY(room.freezeLabel()->isVisible());
+        QVERIFY2(room.freezeLabel()->text().startsWith(QStringLiteral("Diagnosis frozen at ")), qPrintable(room.freezeLabel()->text()));
+        QVERIFY(room.freezeLabel()->text().endsWith(QStringLiteral(" by system")));
+        // Reading it again does not change it; only an explicit re-rank does, in the operator's name.
+        room.rerank();
+        QVERIFY(room.waitForDiagnosis());
+        QCOMPARE(room.freeze().by, QStringLiteral("system"));
+        room.rerankButton()->click();
+        QVERIFY(room.waitForDiagnosis());
+        QVERIFY(!room.causes().empty());
+        QCOMPARE(room.freeze().by, QStringLiteral("alice"));
+        QCOMPARE(m_engine->diagnosisFrozenBy(id), std::string("alice"));
+        QVERIFY2(room.freezeLabel()->text().endsWith(QStringLiteral(" by alice")), qPrintable(room.freezeLabel()->text()));
+        QTemporaryDir out;
+        const QString html = out.filePath(QStringLiteral("INC.html"));
+        QCOMPARE(room.exportReport(html), QString());
+        QFile htmlFile(html);
+        QVERIFY(htmlFile.open(QIODevice::ReadOnly));
+        QVERIFY(htmlFile.readAll().contains(" by alice"));
     }
 };
 

@@ -152,7 +152,7 @@ QVariant IncidentTableModel::headerData(int section, Qt::Orientation orientation
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    static const char *const names[] = {"Incident", "Severity", "Title", "Alerts", "Started (UTC)", "SLA"};
+    static const char *const names[] = {"Incident", "State", "Severity", "Title", "Owner", "Alerts", "Started (UTC)", "SLA"};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 
@@ -167,6 +167,7 @@ QVariant IncidentTableModel::data(const QModelIndex &index, int role) const
     if (role == SortRole) {
         switch (index.column()) {
         case Id: return qlonglong(i->id);
+        case Status: return int(i->status());
         case Severity: return int(i->severity);
         case Alerts: return qlonglong(i->alerts.size());
         case Started: return qlonglong(i->start);
@@ -179,8 +180,16 @@ QVariant IncidentTableModel::data(const QModelIndex &index, int role) const
             return i->open() ? AlertTableModel::severityColor(i->severity) : Theme::current().mutedText();
         if (index.column() == Sla && i->open() && !i->acknowledged && left < 0)
             return Theme::current().stateColor(Engine::HealthState::Critical);
+        if (index.column() == Status) {
+            if (!i->open())
+                return Theme::current().mutedText();
+            if (i->status() == Engine::IncidentStatus::Reopened)
+                return Theme::current().stateColor(Engine::HealthState::Warning);
+        }
         return {};
     }
+    if (role == Qt::ToolTipRole && (index.column() == Status || index.column() == Owner))
+        return (lifecycleSummary(*i) + historyLines(*i)).join(QLatin1Char('\n'));
     if (role == Qt::ToolTipRole) {
         QString text;
         for (const std::string &why : i->explanations)
@@ -191,8 +200,10 @@ QVariant IncidentTableModel::data(const QModelIndex &index, int role) const
         return {};
     switch (index.column()) {
     case Id: return QStringLiteral("INC-%1%2").arg(i->id).arg(i->open() ? QString() : tr(" (closed)"));
+    case Status: return statusLabel(*i);
     case Severity: return QString::fromLatin1(Engine::alertSeverityName(i->severity)).toUpper();
     case Title: return QString::fromStdString(i->title);
+    case Owner: return i->owner.empty() ? QStringLiteral("–") : QString::fromStdString(i->owner);
     case Alerts: return qlonglong(i->alerts.size());
     case Started: return timeText(i->start);
     case Sla:
@@ -203,6 +214,58 @@ QVariant IncidentTableModel::data(const QModelIndex &index, int role) const
         return left >= 0 ? tr("%1 min left").arg(left / Engine::kMinute) : tr("BREACHED %1 min").arg(-left / Engine::kMinute);
     }
     return {};
+}
+
+QString IncidentTableModel::statusLabel(const Engine::Incident &incident)
+{
+    switch (incident.status()) {
+    case Engine::IncidentStatus::Open: return tr("● open");
+    case Engine::IncidentStatus::Reopened: return tr("↻ re-opened ×%1").arg(incident.reopenCount);
+    case Engine::IncidentStatus::Acknowledged:
+        return incident.reopenCount > 0 ? tr("◐ acknowledged (re-opened ×%1)").arg(incident.reopenCount) : tr("◐ acknowledged");
+    case Engine::IncidentStatus::Resolved: return incident.resolvedBy.empty() ? tr("○ resolved (auto)") : tr("○ resolved");
+    }
+    return {};
+}
+
+QString IncidentTableModel::actionLabel(Engine::IncidentAction action)
+{
+    switch (action) {
+    case Engine::IncidentAction::Acknowledged: return tr("acknowledged");
+    case Engine::IncidentAction::OwnerSet: return tr("owner set");
+    case Engine::IncidentAction::Resolved: return tr("resolved");
+    case Engine::IncidentAction::Reopened: return tr("re-opened");
+    case Engine::IncidentAction::AutoResolved: return tr("resolved itself");
+    }
+    return {};
+}
+
+QStringList IncidentTableModel::lifecycleSummary(const Engine::Incident &incident)
+{
+    QStringList lines;
+    lines << (incident.owner.empty() ? tr("No owner") : tr("Owner: %1").arg(QString::fromStdString(incident.owner)));
+    if (incident.acknowledged)
+        lines << tr("Acknowledged by %1 at %2 UTC").arg(QString::fromStdString(incident.acknowledgedBy), timeText(incident.acknowledgedAt));
+    if (!incident.open())
+        lines << (incident.resolvedBy.empty() ? tr("Resolved itself at %1 UTC").arg(timeText(incident.end))
+                                              : tr("Resolved by %1 at %2 UTC").arg(QString::fromStdString(incident.resolvedBy), timeText(incident.end)));
+    if (incident.reopenCount > 0)
+        lines << tr("Re-opened %n time(s), last at %1 UTC", nullptr, incident.reopenCount).arg(timeText(incident.lastReopened));
+    return lines;
+}
+
+QStringList IncidentTableModel::historyLines(const Engine::Incident &incident)
+{
+    QStringList lines;
+    for (const Engine::IncidentChange &change : incident.history) {
+        QString what = actionLabel(change.action);
+        if (change.action == Engine::IncidentAction::OwnerSet)
+            what = change.comment.empty() ? tr("released ownership") : tr("owner set to %1").arg(QString::fromStdString(change.comment));
+        else if (!change.comment.empty())
+            what += QStringLiteral(": ") + QString::fromStdString(change.comment);
+        lines << QStringLiteral("%1  %2  %3").arg(timeText(change.ts), QString::fromStdString(change.who), what);
+    }
+    return lines;
 }
 
 } // namespace Nocturne::Ui

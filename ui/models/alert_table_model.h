@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QAbstractTableModel>
+#include <QStringList>
 
 #include <memory>
 #include <vector>
@@ -39,13 +40,20 @@ class IncidentTableModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Id, Severity, Title, Alerts, Started, Sla, ColumnCount };
+    enum Column { Id, Status, Severity, Title, Owner, Alerts, Started, Sla, ColumnCount };
     static constexpr int SortRole = Qt::UserRole + 1;
     static constexpr int IdRole = Qt::UserRole + 2;
 
     using QAbstractTableModel::QAbstractTableModel;
     void setIncidents(std::shared_ptr<const std::vector<Engine::Incident>> incidents, Engine::Timestamp now);
     const Engine::Incident *incident(int row) const;
+
+    // Word + glyph ("◐ acknowledged", "↻ re-opened ×2", "○ resolved (auto)"): state is never colour alone.
+    static QString statusLabel(const Engine::Incident &incident);
+    static QString actionLabel(Engine::IncidentAction action);
+    // Who owns, acknowledged, resolved and re-opened it, one line each; its history, one line per change (UTC).
+    static QStringList lifecycleSummary(const Engine::Incident &incident);
+    static QStringList historyLines(const Engine::Incident &incident);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

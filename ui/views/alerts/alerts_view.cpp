@@ -100,6 +100,10 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     , m_alertTree(new QTreeView(this))
     , m_alertStack(new QStackedWidget(this))
     , m_groupBy(new QComboBox(this))
+    , m_acknowledgeIncident(new QPushButton(tr("Acknowledge incident"), this))
+    , m_takeIncident(new QPushButton(tr("Take ownership"), this))
+    , m_assignIncident(new QPushButton(tr("Assign…"), this))
+    , m_resolveIncident(new QPushButton(tr("Resolve incident…"), this))
 {
     m_alertProxy->setSourceModel(m_alerts);
     m_alertProxy->setSortRole(AlertTableModel::SortRole);
@@ -114,7 +118,7 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     const int alertWidths[] = {100, 80, 300, 130, 120, 40, 80};
     for (int c = 0; c < int(std::size(alertWidths)); ++c)
         m_alertTable->setColumnWidth(c, alertWidths[c]);
-    const int incidentWidths[] = {110, 80, 260, 60, 120};
+    const int incidentWidths[] = {110, 150, 80, 240, 90, 60, 120};
     for (int c = 0; c < int(std::size(incidentWidths)); ++c)
         m_incidentTable->setColumnWidth(c, incidentWidths[c]);
     m_alertTable->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -163,8 +167,31 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     top->addWidget(m_filter, 1);
     top->addWidget(m_groupBy);
     layout->addLayout(top);
+    // The selected incident's lifecycle actions sit above the incidents (the context menu has them too).
+    auto *incidentPane = new QWidget(this);
+    auto *incidentLayout = new QVBoxLayout(incidentPane);
+    incidentLayout->setContentsMargins(0, 0, 0, 0);
+    auto *incidentActions = new QHBoxLayout;
+    m_acknowledgeIncident->setObjectName(QStringLiteral("acknowledgeIncident"));
+    m_acknowledgeIncident->setToolTip(tr("Acknowledge the selected incident and its firing alerts (stops its SLA clock)"));
+    m_takeIncident->setObjectName(QStringLiteral("takeIncident"));
+    m_takeIncident->setToolTip(tr("Make yourself the owner of the selected incident"));
+    m_assignIncident->setObjectName(QStringLiteral("assignIncident"));
+    m_assignIncident->setToolTip(tr("Give the selected incident to someone (or release it)"));
+    m_resolveIncident->setObjectName(QStringLiteral("resolveIncident"));
+    m_resolveIncident->setToolTip(tr("Resolve the selected incident and all its active alerts; it re-opens if the same alerts fire again soon"));
+    for (QPushButton *button : {m_acknowledgeIncident, m_takeIncident, m_assignIncident, m_resolveIncident})
+        incidentActions->addWidget(button);
+    incidentActions->addStretch(1);
+    connect(m_acknowledgeIncident, &QPushButton::clicked, this, [this] { acknowledgeIncident(m_selectedIncident); });
+    connect(m_takeIncident, &QPushButton::clicked, this, [this] { takeIncident(m_selectedIncident); });
+    connect(m_assignIncident, &QPushButton::clicked, this, [this] { assignIncident(m_selectedIncident); });
+    connect(m_resolveIncident, &QPushButton::clicked, this, [this] { resolveIncident(m_selectedIncident); });
+    updateIncidentActions(); // nothing selected yet
+    incidentLayout->addLayout(incidentActions);
+    incidentLayout->addWidget(m_incidentTable, 1);
     auto *split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(m_incidentTable);
+    split->addWidget(incidentPane);
     split->addWidget(m_alertStack);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
@@ -179,6 +206,8 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
     connect(m_why, &QTextBrowser::anchorClicked, this, [this](const QUrl &url) {
         if (url.scheme() == QLatin1String("nocturne-log"))
             Q_EMIT logTemplateRequested(url.path(), url.fragment().toUInt());
+        else if (url.scheme() == QLatin1String("nocturne-warroom"))
+            Q_EMIT warRoomRequested(url.path().toLongLong());
     });
 
     connect(m_incidentTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &AlertsView::incidentSelected);
@@ -189,6 +218,17 @@ AlertsView::AlertsView(SnapshotHub &hub, QWidget *parent)
             return;
         const qint64 from = index.data(IncidentTableModel::IdRole).toLongLong();
         QMenu menu(this);
+        // Lifecycle first: what an on-call person does with an incident. Disabled where the engine would refuse.
+        if (const Engine::Incident *incident = m_incidents->incident(m_incidentProxy->mapToSource(index).row())) {
+            const bool open = incident->open() && !incident->archived;
+            const std::string me = operatorName().toStdString();
+            menu.addAction(tr("Acknowledge incident"), this, [this, from] { acknowledgeIncident(from); })
+                ->setEnabled(open && (!incident->acknowledged || hasFiringAlerts(from)));
+            menu.addAction(tr("Take ownership"), this, [this, from] { takeIncident(from); })->setEnabled(!incident->archived && incident->owner != me);
+            menu.addAction(tr("Assign…"), this, [this, from] { assignIncident(from); })->setEnabled(!incident->archived);
+            menu.addAction(tr("Resolve incident…"), this, [this, from] { resolveIncident(from); })->setEnabled(open);
+            menu.addSeparator();
+        }
         menu.addAction(tr("Open war room"), this, [this, from] { Q_EMIT warRoomRequested(from); });
         menu.addAction(tr("Propose remediation…"), this, [this, from] {
             QString entity;
@@ -286,6 +326,7 @@ void AlertsView::applySnapshot(const Engine::SnapshotPtr &snapshot)
             }
         }
     }
+    updateIncidentActions();
 }
 
 void AlertsView::incidentSelected()
@@ -296,29 +337,38 @@ void AlertsView::incidentSelected()
     static_cast<AlertFilter *>(m_alertProxy)->refresh();
     // Snapshots re-select the incident every 100 ms: keep its ranked causes, re-rank at most every 10 s.
     const bool sameIncident = m_causesFor == m_selectedIncident;
-    if (!sameIncident)
+    if (!sameIncident) {
         m_causes.reset();
+        m_causesFreeze = {};
+    }
     renderWhy();
+    updateIncidentActions();
     if (!m_selectedIncident || (sameIncident && (m_causesRanking || (m_causes && m_causesAge.elapsed() < 10'000))))
         return;
     // Likely causes are ranked on a worker; the answer is shown if the same incident is still selected.
     const std::int64_t id = m_selectedIncident;
     m_causesFor = id;
     m_causesRanking = true;
-    auto *watcher = new QFutureWatcher<Engine::Result<std::vector<Engine::RcaCandidate>>>(this);
+    // The freeze (a closed incident's ranking is kept as it was) is read with the ranking, so the two agree.
+    using Ranked = std::pair<Engine::Result<std::vector<Engine::RcaCandidate>>, DiagnosisFreeze>;
+    auto *watcher = new QFutureWatcher<Ranked>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, id] {
         watcher->deleteLater();
         if (id == m_causesFor)
             m_causesRanking = false;
-        auto result = watcher->result();
+        auto [result, freeze] = watcher->result();
         if (id != m_selectedIncident || !result)
             return;
         m_causes = std::make_shared<const std::vector<Engine::RcaCandidate>>(std::move(*result));
+        m_causesFreeze = freeze;
         m_causesAge.start();
         renderWhy();
     });
     Engine::Engine *engine = &m_hub.engine();
-    watcher->setFuture(QtConcurrent::run([engine, id] { return engine->diagnoseIncident(id); }));
+    watcher->setFuture(QtConcurrent::run([engine, id] {
+        auto ranked = engine->diagnoseIncident(id);
+        return Ranked(std::move(ranked), diagnosisFreezeOf(*engine, id));
+    }));
 }
 
 void AlertsView::renderWhy()
@@ -333,11 +383,28 @@ void AlertsView::renderWhy()
                        .arg(QString::fromStdString(incident->title).toHtmlEscaped())
                        .arg(incident->alerts.size())
                        .arg(incident->entities.size());
+    // Where it stands and who has it; its incident-level history (acknowledged, owner, resolved, re-opened).
+    QStringList summary;
+    for (const QString &line : IncidentTableModel::lifecycleSummary(*incident))
+        summary << line.toHtmlEscaped();
+    html += QStringLiteral("<p><b>%1</b> · %2</p>").arg(IncidentTableModel::statusLabel(*incident).toHtmlEscaped(), summary.join(QStringLiteral(" · ")));
+    if (const QStringList history = IncidentTableModel::historyLines(*incident); !history.isEmpty()) {
+        html += tr("<p><b>History</b></p><ul>");
+        for (const QString &line : history)
+            html += QStringLiteral("<li>%1</li>").arg(line.toHtmlEscaped());
+        html += QStringLiteral("</ul>");
+    }
     // Likely causes (ranked off the UI thread), strongest evidence first.
     if (!m_causes) {
         html += tr("<p><i>Ranking likely causes…</i></p>");
     } else if (!m_causes->empty()) {
-        html += tr("<p><b>Likely causes</b> (ranked from metric and log evidence; confirm one from the context menu)</p><ol>");
+        html += tr("<p><b>Likely causes</b> (ranked from metric and log evidence; confirm one from the context menu)</p>");
+        if (!incident->open() && m_causesFreeze.frozen())
+            html += QStringLiteral("<p><i title=\"%1\">%2</i> · <a href=\"nocturne-warroom:%3\">%4</a></p>")
+                        .arg(m_causesFreeze.when(), m_causesFreeze.text().toHtmlEscaped())
+                        .arg(incident->id)
+                        .arg(tr("re-rank in the war room"));
+        html += QStringLiteral("<ol>");
         for (std::size_t i = 0; i < m_causes->size() && i < 3; ++i) {
             const Engine::RcaCandidate &c = (*m_causes)[i];
             html += QStringLiteral("<li><b>%1</b> — %2, confidence %3 %<br>%4</li>")
@@ -533,6 +600,89 @@ void AlertsView::act(const QString &action, std::int64_t alertId)
     if (!result)
         QMessageBox::warning(this, action, QString::fromStdString(result.error().message));
     m_hub.pollNow();
+}
+
+const Engine::Incident *AlertsView::currentIncident() const
+{
+    const QModelIndex current = m_incidentTable->currentIndex();
+    if (!current.isValid())
+        return nullptr;
+    const Engine::Incident *incident = m_incidents->incident(m_incidentProxy->mapToSource(current).row());
+    return incident && incident->id == m_selectedIncident ? incident : nullptr;
+}
+
+bool AlertsView::hasFiringAlerts(std::int64_t incidentId) const
+{
+    const auto snapshot = m_hub.current();
+    if (!snapshot || !snapshot->alerts)
+        return false;
+    return std::any_of(snapshot->alerts->begin(), snapshot->alerts->end(),
+                       [&](const Engine::Alert &a) { return a.incidentId == incidentId && a.state == Engine::AlertState::Firing; });
+}
+
+void AlertsView::updateIncidentActions()
+{
+    // Enabled only where the engine would accept the action; the snapshot may lag it by 100 ms, the engine decides.
+    const Engine::Incident *incident = currentIncident();
+    const bool known = incident && !incident->archived;
+    const bool open = known && incident->open();
+    m_acknowledgeIncident->setEnabled(open && (!incident->acknowledged || hasFiringAlerts(incident->id)));
+    m_takeIncident->setEnabled(known && incident->owner != operatorName().toStdString());
+    m_assignIncident->setEnabled(known);
+    m_resolveIncident->setEnabled(open);
+}
+
+void AlertsView::reportIncidentAction(const QString &title, const Engine::Status &status)
+{
+    if (!status)
+        QMessageBox::warning(this, title, QString::fromStdString(status.error().message));
+    m_hub.pollNow();
+    renderWhy(); // the details read the engine directly: show the change before the next snapshot
+}
+
+void AlertsView::acknowledgeIncident(std::int64_t incidentId)
+{
+    if (!incidentId)
+        return;
+    reportIncidentAction(tr("Acknowledge incident"), m_hub.engine().acknowledgeIncident(incidentId, operatorName().toStdString(), {}));
+}
+
+void AlertsView::takeIncident(std::int64_t incidentId)
+{
+    if (!incidentId)
+        return;
+    const std::string me = operatorName().toStdString();
+    reportIncidentAction(tr("Take ownership"), m_hub.engine().assignIncident(incidentId, me, me));
+}
+
+void AlertsView::assignIncident(std::int64_t incidentId)
+{
+    const auto incident = incidentId ? m_hub.engine().incident(incidentId) : std::nullopt;
+    if (!incident)
+        return;
+    const QString current = QString::fromStdString(incident->owner);
+    bool ok = false;
+    const QString owner = QInputDialog::getText(this, tr("Assign incident"), tr("Owner of INC-%1 (leave empty to release it):").arg(incidentId),
+                                                QLineEdit::Normal, current.isEmpty() ? operatorName() : current, &ok)
+                              .trimmed();
+    if (!ok || owner == current)
+        return;
+    reportIncidentAction(tr("Assign incident"), m_hub.engine().assignIncident(incidentId, owner.toStdString(), operatorName().toStdString()));
+}
+
+void AlertsView::resolveIncident(std::int64_t incidentId)
+{
+    if (!incidentId)
+        return;
+    bool ok = false;
+    const QString comment = QInputDialog::getText(this, tr("Resolve incident"),
+                                                  tr("What resolved INC-%1 (required)? Its active alerts resolve with it; it re-opens if the "
+                                                     "same alerts fire again soon.")
+                                                      .arg(incidentId),
+                                                  QLineEdit::Normal, {}, &ok);
+    if (!ok || comment.trimmed().isEmpty())
+        return;
+    reportIncidentAction(tr("Resolve incident"), m_hub.engine().resolveIncident(incidentId, operatorName().toStdString(), comment.trimmed().toStdString()));
 }
 
 } // namespace Nocturne::Ui

@@ -8,6 +8,7 @@ class QAbstractItemView;
 
 #include "diagnose/root_cause.h"
 #include "runtime/engine_snapshot.h"
+#include "views/warroom/diagnosis_freeze.h"
 
 class QComboBox;
 class QLabel;
@@ -28,7 +29,8 @@ class SnapshotHub;
 
 // Incidents and alerts: open incidents with their SLA clocks (left), the alerts (right, filter + sort; the selected
 // incident narrows them), why the selected incident's alerts are together (bottom). Acknowledge, resolve, silence
-// and note from the context menu; each asks for a comment and is recorded with the operator's name.
+// and note from the context menu; each asks for a comment and is recorded with the operator's name. Incidents have
+// their own actions (buttons above them and their context menu): acknowledge, take ownership, assign, resolve.
 class AlertsView : public QWidget
 {
     Q_OBJECT
@@ -70,6 +72,16 @@ private:
     void incidentSelected();
     void renderWhy();
     void act(const QString &action, std::int64_t alertId);
+    // Incident-level actions (buttons above the incidents and their context menu), attributed to operatorName().
+    void acknowledgeIncident(std::int64_t incidentId);
+    void takeIncident(std::int64_t incidentId);
+    void assignIncident(std::int64_t incidentId);
+    void resolveIncident(std::int64_t incidentId);
+    void reportIncidentAction(const QString &title, const Engine::Status &status);
+    // The selected incident as the latest snapshot has it (null: none selected).
+    const Engine::Incident *currentIncident() const;
+    bool hasFiringAlerts(std::int64_t incidentId) const;
+    void updateIncidentActions();
 
     SnapshotHub &m_hub;
     AlertTableModel *m_alerts;
@@ -87,8 +99,13 @@ private:
     QTreeView *m_alertTree;
     QStackedWidget *m_alertStack;
     QComboBox *m_groupBy;
+    QPushButton *m_acknowledgeIncident;
+    QPushButton *m_takeIncident;
+    QPushButton *m_assignIncident;
+    QPushButton *m_resolveIncident;
     std::int64_t m_selectedIncident = 0;
     std::shared_ptr<const std::vector<Engine::RcaCandidate>> m_causes; // of m_causesFor, once ranked
+    DiagnosisFreeze m_causesFreeze; // whether m_causes are the closed incident's frozen ones
     std::int64_t m_causesFor = 0;
     bool m_causesRanking = false;
     QElapsedTimer m_causesAge;

@@ -27,6 +27,7 @@
 #include <QSplitter>
 #include <QTextBrowser>
 #include <QTextDocument>
+#include <QThread>
 #include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -34,6 +35,7 @@
 #include <QtConcurrent>
 
 #include <cmath>
+#include <exception>
 #include <set>
 
 #include "runtime/engine.h"
@@ -81,6 +83,14 @@ struct ChartSeries
     Engine::Timestamp onset = 0;
 };
 
+// What a ranking worker hands back: the causes, whether they are frozen (and by whom), or why there are none.
+struct RankingResult
+{
+    std::vector<Engine::RcaCandidate> causes;
+    DiagnosisFreeze freeze;
+    QString error;
+};
+
 QImage grabImage(QWidget *w)
 {
     return w->grab().toImage();
@@ -95,6 +105,22 @@ QString pngDataUri(const QImage &image)
     return QStringLiteral("data:image/png;base64,") + QString::fromLatin1(bytes.toBase64());
 }
 } // namespace
+
+DiagnosisFreeze diagnosisFreezeOf(const Engine::Engine &engine, std::int64_t incidentId)
+{
+    DiagnosisFreeze freeze;
+    // Only a closed incident's ranking is frozen; the engine may still hold the one from before a re-open.
+    if (const auto inc = engine.incident(incidentId); !inc || inc->open())
+        return freeze;
+    const auto at = engine.diagnosisFrozenAt(incidentId);
+    if (!at)
+        return freeze;
+    freeze.at = *at;
+    freeze.by = QString::fromStdString(engine.diagnosisFrozenBy(incidentId));
+    if (freeze.by.isEmpty())
+        freeze.by = QStringLiteral("system");
+    return freeze;
+}
 
 WarRoomView::WarRoomView(SnapshotHub &hub, QWidget *parent)
     : QWidget(parent)
@@ -111,6 +137,8 @@ WarRoomView::WarRoomView(SnapshotHub &hub, QWidget *parent)
     , m_noteEdit(new QLineEdit(this))
     , m_confirm(new QPushButton(tr("Confirm cause…"), this))
     , m_reject(new QPushButton(tr("Reject cause…"), this))
+    , m_rerankButton(new QPushButton(tr("Re-rank"), this))
+    , m_frozen(new QLabel(this))
 {
     QFont headerFont = m_header->font();
     headerFont.setPointSizeF(headerFont.pointSizeF() * 1.35);
@@ -135,9 +163,17 @@ WarRoomView::WarRoomView(SnapshotHub &hub, QWidget *parent)
             selectCause(m_causeTree->indexOfTopLevelItem(item));
     });
 
-    auto *rerankButton = new QPushButton(tr("Re-rank"), this);
-    rerankButton->setToolTip(tr("Rank the causes again with the evidence so far"));
-    connect(rerankButton, &QPushButton::clicked, this, &WarRoomView::rerank);
+    // An open incident's causes follow the evidence; a closed one's are frozen and change only on purpose.
+    m_rerankButton->setToolTip(tr("Rank the causes again with the evidence so far"));
+    connect(m_rerankButton, &QPushButton::clicked, this, [this] {
+        const auto inc = m_incident ? m_hub.engine().incident(m_incident) : std::nullopt;
+        if (inc && !inc->open())
+            rerankFrozen();
+        else
+            rerank();
+    });
+    m_frozen->setStyleSheet(QStringLiteral("color: %1").arg(Theme::current().mutedText().name()));
+    m_frozen->setVisible(false);
     m_confirm->setToolTip(tr("Record that the selected cause is right (asks for a note; recorded with your name)"));
     m_reject->setToolTip(tr("Record that the selected cause is wrong (asks for a note; it ranks lower next time)"));
     connect(m_confirm, &QPushButton::clicked, this, [this] {
@@ -168,6 +204,7 @@ WarRoomView::WarRoomView(SnapshotHub &hub, QWidget *parent)
     causesLayout->setContentsMargins(0, 0, 0, 0);
     auto *causesTitle = new QLabel(tr("<b>Likely causes</b> (best first; expand for the evidence)"), causesBox);
     causesLayout->addWidget(causesTitle);
+    causesLayout->addWidget(m_frozen);
     causesLayout->addWidget(m_causeTree, 3);
     m_details->setOpenLinks(false);
     m_details->setToolTip(tr("The selected cause in full"));
@@ -175,7 +212,7 @@ WarRoomView::WarRoomView(SnapshotHub &hub, QWidget *parent)
     auto *verdicts = new QHBoxLayout;
     verdicts->addWidget(m_confirm);
     verdicts->addWidget(m_reject);
-    verdicts->addWidget(rerankButton);
+    verdicts->addWidget(m_rerankButton);
     causesLayout->addLayout(verdicts);
 
     m_chartLayout->setContentsMargins(0, 0, 0, 0);
@@ -231,15 +268,18 @@ WarRoomView::WarRoomView(SnapshotHub &hub, QWidget *parent)
     m_confirm->setEnabled(false);
     m_reject->setEnabled(false);
     connect(&m_hub, &SnapshotHub::snapshotChanged, this, [this] {
-        if (m_incident)
+        if (m_incident) {
             renderHeader();
+            renderFreeze();
+        }
     });
     // While the incident is open the evidence grows: rank again every 15 s (the selection and what is expanded stay).
+    // Once it closed, read its frozen ranking once (the causes shown may still be the last live ones).
     auto *refresh = new QTimer(this);
     refresh->setInterval(15'000);
     connect(refresh, &QTimer::timeout, this, [this] {
         const auto inc = m_incident ? m_hub.engine().incident(m_incident) : std::nullopt;
-        if (inc && inc->open() && !m_ranking && isVisible())
+        if (inc && (inc->open() || !m_freeze.frozen()) && !m_ranking && isVisible())
             rerank();
     });
     refresh->start();
@@ -253,38 +293,90 @@ void WarRoomView::showIncident(qint64 incidentId)
         return;
     m_incident = incidentId;
     m_causes.clear();
+    m_freeze = {};
     m_selectedCause = -1;
     m_timeline->setIncident(incidentId);
     renderHeader();
+    renderFreeze();
     renderNotes();
     rerank();
 }
 
 void WarRoomView::rerank()
 {
+    startRanking(false);
+}
+
+void WarRoomView::rerankFrozen()
+{
+    startRanking(true);
+}
+
+void WarRoomView::startRanking(bool explicitRerank)
+{
     if (!m_incident)
         return;
     const int generation = ++m_generation;
     m_ranking = true;
-    m_status->setText(tr("Ranking causes…"));
+    m_status->setText(explicitRerank ? tr("Re-ranking the frozen diagnosis…") : tr("Ranking causes…"));
     Engine::Engine *engine = &m_hub.engine();
     const qint64 id = m_incident;
-    auto *watcher = new QFutureWatcher<std::vector<Engine::RcaCandidate>>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
+    const std::string who = AlertsView::operatorName().toStdString();
+    auto *watcher = new QFutureWatcher<RankingResult>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, explicitRerank] {
+        Q_ASSERT(QThread::currentThread() == thread());
         watcher->deleteLater();
         if (generation != m_generation)
             return;
         m_ranking = false;
-        m_causes = watcher->result();
+        RankingResult result = watcher->result();
+        if (explicitRerank && !result.error.isEmpty()) {
+            // The frozen ranking shown stays what the engine still has.
+            m_status->setText(tr("Not re-ranked: %1").arg(result.error));
+            return;
+        }
+        m_freeze = result.freeze;
+        m_causes = std::move(result.causes);
         if (m_causes.size() > 8)
             m_causes.resize(8);
         renderCauses();
+        renderFreeze();
         renderHeader();
     });
-    watcher->setFuture(QtConcurrent::run([engine, id] {
-        auto ranked = engine->diagnoseIncident(id);
-        return ranked ? std::move(*ranked) : std::vector<Engine::RcaCandidate>{};
+    watcher->setFuture(QtConcurrent::run([engine, id, explicitRerank, who] {
+        RankingResult out;
+        try {
+            auto ranked = explicitRerank ? engine->rerankIncident(id, who) : engine->diagnoseIncident(id);
+            if (!ranked) {
+                out.error = QString::fromStdString(ranked.error().message);
+                return out;
+            }
+            out.causes = std::move(*ranked);
+            out.freeze = diagnosisFreezeOf(*engine, id);
+        } catch (const std::exception &e) {
+            // Exceptions stop at the job boundary.
+            out = {};
+            out.error = QString::fromLocal8Bit(e.what());
+        }
+        return out;
     }));
+}
+
+void WarRoomView::renderFreeze()
+{
+    const auto inc = m_incident ? m_hub.engine().incident(m_incident) : std::nullopt;
+    const bool closed = inc && !inc->open();
+    // A re-opened incident's causes follow the evidence again: the old freeze is not shown while the next ranking runs.
+    const bool show = closed && m_freeze.frozen();
+    m_frozen->setVisible(show);
+    m_frozen->setText(show ? m_freeze.text() : QString());
+    m_frozen->setToolTip(show ? tr("Frozen %1: the causes stay as they were when the incident closed until someone "
+                                   "re-ranks them")
+                                    .arg(m_freeze.when())
+                              : QString());
+    m_rerankButton->setToolTip(closed ? tr("Rank this closed incident's causes again with the evidence now and freeze "
+                                           "the new ranking (recorded with your name)")
+                                      : tr("Rank the causes again with the evidence so far"));
 }
 
 bool WarRoomView::waitForDiagnosis(int timeoutMs)
@@ -654,7 +746,10 @@ QString WarRoomView::reportHtml(const QString &imagePrefix, bool embed, std::vec
                     .arg(inc->entities.size())
                     .arg(entities.join(QStringLiteral(", ")));
     }
-    html += QStringLiteral("<h2>Likely causes</h2><table><tr><th>#</th><th>Entity</th><th>Fault class</th><th>Confidence</th><th>Path</th></tr>");
+    html += QStringLiteral("<h2>Likely causes</h2>");
+    if (m_freeze.frozen() && inc && !inc->open())
+        html += QStringLiteral("<p><i>%1 (%2)</i></p>").arg(m_freeze.text().toHtmlEscaped(), m_freeze.when());
+    html += QStringLiteral("<table><tr><th>#</th><th>Entity</th><th>Fault class</th><th>Confidence</th><th>Path</th></tr>");
     for (std::size_t i = 0; i < m_causes.size(); ++i) {
         const auto &c = m_causes[i];
         html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4 %</td><td>%5</td></tr>")

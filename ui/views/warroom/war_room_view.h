@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "diagnose/root_cause.h"
+#include "views/warroom/diagnosis_freeze.h"
 
 class QChartView;
 class QLabel;
@@ -28,6 +29,8 @@ class TopologyView;
 // selected cause's propagation path, evidence charts with the detectors' bands and the onset marked, the incident's
 // alert timeline, attributed timestamped notes, confirm / reject of a cause (recorded with the operator's name and
 // re-weighting later rankings) and export to Markdown, HTML and PDF with the charts and the graph as images.
+// A closed incident's diagnosis is frozen: the view says when and by whom, and "Re-rank" recomputes it on purpose
+// (Engine::rerankIncident, recorded with the operator's name).
 // Ranking and chart queries run on workers; the view only renders what the engine returns.
 class WarRoomView : public QWidget
 {
@@ -39,6 +42,10 @@ public:
     qint64 incident() const { return m_incident; }
     const std::vector<Engine::RcaCandidate> &causes() const { return m_causes; }
     int selectedCause() const { return m_selectedCause; }
+    // Whether the causes shown are the closed incident's frozen ones, since when and by whom.
+    const DiagnosisFreeze &freeze() const { return m_freeze; }
+    QLabel *freezeLabel() const { return m_frozen; }
+    QPushButton *rerankButton() const { return m_rerankButton; }
     bool waitForDiagnosis(int timeoutMs = 30000); // ranking and evidence charts
     TopologyView *topology() const { return m_topology; }
     QTreeWidget *causeTree() const { return m_causeTree; }
@@ -56,12 +63,19 @@ public Q_SLOTS:
     bool confirmSelected(const QString &note);
     bool rejectSelected(const QString &note);
     bool addNote(const QString &text);
+    // Ranks again: an open incident's causes with the evidence so far; a closed incident's frozen ones are read back
+    // as they are (the 15 s refresh, verdicts, opening the incident).
     void rerank();
+    // Recomputes a closed incident's frozen diagnosis and freezes the new one, in the operator's name. The
+    // "Re-rank" button calls this for a closed incident and rerank() for an open one.
+    void rerankFrozen();
 
 private:
     void renderHeader();
     void renderCauses();
     void renderNotes();
+    void renderFreeze();
+    void startRanking(bool explicitRerank);
     void requestCharts();
     QString reportHtml(const QString &imagePrefix, bool embed, std::vector<std::pair<QString, QImage>> *images) const;
     bool verdict(bool confirmed, const QString &note);
@@ -81,6 +95,9 @@ private:
     QLineEdit *m_noteEdit;
     QPushButton *m_confirm;
     QPushButton *m_reject;
+    QPushButton *m_rerankButton;
+    QLabel *m_frozen;
+    DiagnosisFreeze m_freeze; // of the causes shown
     std::vector<Engine::RcaCandidate> m_causes;
     int m_selectedCause = -1;
     int m_generation = 0;
