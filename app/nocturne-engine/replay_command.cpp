@@ -325,9 +325,12 @@ int runReplay(const QStringList &args)
                 for (const auto &e : best->entities)
                     entities += e + " ";
                 std::printf("    incident entities: %s\n", entities.c_str());
-                for (std::size_t i = 0; i < ranked->size() && i < 3; ++i)
+                for (std::size_t i = 0; i < ranked->size() && i < 3; ++i) {
+                    std::printf("  %zu %s tier=%d score=%.1f confidence=%.2f\n", i + 1, (*ranked)[i].entity.c_str(), (*ranked)[i].tier,
+                                (*ranked)[i].score, (*ranked)[i].confidence);
                     for (const auto &e : (*ranked)[i].evidence)
                         std::printf("    %zu %s: %s\n", i + 1, (*ranked)[i].entity.c_str(), e.text.c_str());
+                }
             }
         }
         std::sort(ms.begin(), ms.end());

@@ -71,13 +71,16 @@ RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, Timestamp symptomSt
     // Floors: a change under 5 % of the level is not news however quiet the reference was (not for error rates,
     // whose level is ~0), one request more than a silent reference is not a surge, a tenth of a point of error rate
     // is not an outage.
-    const double floor = m.kind == "traffic" ? 1.0 : m.kind == "errors" ? 0.1 : 1e-9;
+    // The error floor follows the metric's unit: a tenth of a percentage point is 0.001 of a ratio and 0.1 of a
+    // percentage.
+    const bool isRatio = m.name.size() > 6 && m.name.ends_with("_ratio");
+    const double floor = m.kind == "traffic" ? 1.0 : m.kind == "errors" ? (isRatio ? 0.001 : 0.1) : 1e-9;
     const double scale = std::max({spread, m.kind == "errors" ? 0.0 : 0.05 * std::abs(median), floor});
     // Resource, latency and error metrics point at a cause when they rise (a saturated CPU, a growing heap, slower or
     // failing calls); a fall there is a consequence (less work arriving) or a restart, so it does not count. Traffic
     // counts both ways.
     const bool risesOnly = m.kind == "cpu" || m.kind == "mem" || m.kind == "latency" || m.kind == "errors";
-    double best = 0, bestWeighted = 0;
+    double best = 0;
     std::size_t bestAt = 0;
     for (std::size_t i = 0; i < m.incident.size(); ++i) {
         const double x = m.incident[i];
@@ -90,16 +93,16 @@ RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, Timestamp symptomSt
             best = z;
             bestAt = i;
         }
-        const Timestamp at = i < m.incidentTimes.size() ? m.incidentTimes[i] : onset + Timestamp(i) * kSecond;
         if (e.onset == 0 && std::abs(z) >= options.onsetThreshold)
-            e.onset = at;
-        double weight = 1;
-        if (symptomStart > 0 && at > symptomStart + kMinute)
-            weight = std::exp(-double(at - symptomStart - kMinute) / double(2 * kMinute));
-        bestWeighted = std::max(bestWeighted, std::abs(z) * weight);
+            e.onset = i < m.incidentTimes.size() ? m.incidentTimes[i] : onset + Timestamp(i) * kSecond;
     }
     e.score = std::abs(best);
-    e.rankScore = bestWeighted;
+    // What ranks is the peak, weighted by when the change began (a slow ramp that starts with the symptoms keeps its
+    // full peak; a change that starts minutes after them fades).
+    double weight = 1;
+    if (symptomStart > 0 && e.onset > symptomStart + kMinute)
+        weight = std::exp(-double(e.onset - symptomStart - kMinute) / double(2 * kMinute));
+    e.rankScore = e.score * weight;
     e.direction = best >= 0 ? 1 : -1;
     e.value = bestAt < m.incident.size() ? m.incident[bestAt] : 0.0;
     e.reference = median;
@@ -110,7 +113,10 @@ RcaEvidence scoreMetric(const RcaMetric &m, Timestamp onset, Timestamp symptomSt
 
 double tierWeight(int tier)
 {
-    return std::pow(0.25, double(std::max(0, tier)) / 2.0);
+    // Two tiers a step (tenfold); an odd tier is an observer (a caller's view of a remote endpoint), which ranks after
+    // every real component of its step.
+    const int t = std::max(0, tier);
+    return std::pow(0.1, double(t / 2)) * (t % 2 ? 1e-3 : 1.0);
 }
 
 void orderCandidates(std::vector<RcaCandidate> &candidates)
@@ -229,13 +235,16 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
         std::unordered_map<std::string, double> symptom; // the entity's evidence of the symptom's kind
         for (std::size_t i = 0; i < input.metrics.size(); ++i) {
             const RcaMetric &m = input.metrics[i];
-            // Only evidence of the symptom's kind walks the graph (a slow target is explained by slow dependencies).
-            if (targetKind.empty() || m.kind == targetKind)
+            // With the symptom's kind given, evidence of that kind walks the graph (a slow target is explained by slow
+            // dependencies). Without it, any abnormal evidence does: a dependency that is slow, failing, saturated or
+            // sick in another way (a host's network, a database's locks), whatever the target shows.
+            if (input.targetKind.empty() || m.kind == targetKind)
                 symptom[m.entity] = std::max(symptom[m.entity], scores[i]);
         }
+        const std::set<std::string> alerting(input.alerting.begin(), input.alerting.end());
         const auto anomalous = [&](const std::string &e) {
             const auto it = symptom.find(e);
-            return it != symptom.end() && it->second >= options.anomalyThreshold;
+            return alerting.count(e) || (it != symptom.end() && it->second >= options.anomalyThreshold);
         };
         // Below the target, and connected to it through anomalous callers: a fault reaches the symptom only along a
         // path of entities that all show it. Anomalous entities off such a path (drifted, or broken but not the cause
@@ -269,7 +278,8 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
                 continue;
             }
             const auto &cs = callees[c.entity];
-            tier[c.entity] = (connected.count(c.entity) ? 0 : 4) + (std::any_of(cs.begin(), cs.end(), anomalous) ? 2 : 0) + observer;
+            tier[c.entity] = (connected.count(c.entity) || alerting.count(c.entity) ? 0 : 4) + (std::any_of(cs.begin(), cs.end(), anomalous) ? 2 : 0)
+                           + observer;
             c.score = std::max(c.score, symptom[c.entity]);
         }
     }

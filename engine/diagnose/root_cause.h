@@ -39,6 +39,10 @@ struct RcaInput
     // Measurement points that mirror another component (a caller's view of a remote endpoint, a client-side span):
     // they carry evidence but are not where a fault lives, so they rank after real components of the same tier.
     std::vector<std::string> observers;
+    // Entities that raised the incident's alerts: the grouping already judged them part of this trouble, so they
+    // count as anomalous in the walk and as reached from the symptom, even when a weak intermediate caller between
+    // them and the target shows little (a diluted path, a fault seen only from the caller's side).
+    std::vector<std::string> alerting;
 };
 
 struct RcaEvidence
@@ -98,7 +102,8 @@ std::string metricKindOf(std::string_view name);
 std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions &options = {});
 
 // The walk's tier as a weight on the score: each step of two tiers (explained by an anomalous callee, off the
-// symptom's path, not anomalous) divides it by four, so a worse tier overtakes only with far stronger evidence.
+// symptom's path, not anomalous) divides it by ten, so a worse tier overtakes only with far stronger evidence; an
+// observer (odd tier) ranks after the real components of its step.
 double tierWeight(int tier);
 // Orders candidates by score × tierWeight (equal ones by the earlier onset, then name) and sets each confidence to its
 // share of that over the first five, so the list is always in the order of the confidence it shows.

@@ -617,9 +617,35 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
                 input.calls.push_back({e.from, e.to});
                 input.callRates.push_back(e.rps);
             }
-            // A cause sits on an alerting entity or below one (what it calls, where it runs): not among its callers.
-            if (inc->entities.count(e.from) && e.kind != TopologyEdgeKind::ConnectsTo && e.kind != TopologyEdgeKind::MemberOf)
-                candidates.insert(e.to);
+        }
+        // What a service depends on besides its callees: its instances, and the hosts they run on. They join the walk
+        // as dependencies (no request rate), so a sick host under a slow service is found below it.
+        std::map<std::string, std::vector<std::string>> dependsOn;
+        for (const TopologyNode &n : graph.nodes)
+            if (!n.parent.empty() && n.kind == TopologyNodeKind::Instance) {
+                dependsOn[n.parent].push_back(n.id);
+                input.calls.push_back({n.parent, n.id});
+                input.callRates.push_back(0);
+            }
+        for (const TopologyEdge &e : graph.edges) {
+            if (e.kind == TopologyEdgeKind::RunsOn) {
+                input.calls.push_back({e.from, e.to});
+                input.callRates.push_back(0);
+            }
+            if (e.kind == TopologyEdgeKind::Calls || e.kind == TopologyEdgeKind::RunsOn)
+                dependsOn[e.from].push_back(e.to);
+        }
+        // A cause sits on an alerting entity or below one (what it calls, its instances, where they run): not among
+        // its callers.
+        for (const std::string &e : inc->entities) {
+            for (const std::string &d : dependsOn[e]) {
+                candidates.insert(d);
+                if (graph.nodes.empty())
+                    continue;
+                for (const std::string &h : dependsOn[d]) // an instance's host
+                    if (kinds[h] == "host")
+                        candidates.insert(h);
+            }
         }
     }
     for (const std::string &entity : candidates) {
@@ -647,6 +673,7 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
         }
     }
     input.candidates.assign(candidates.begin(), candidates.end());
+    input.alerting.assign(inc->entities.begin(), inc->entities.end());
     // The symptom: the incident's most upstream entity (no caller among the incident's entities).
     for (const std::string &e : inc->entities) {
         const bool called = std::any_of(input.calls.begin(), input.calls.end(),
