@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "alerts/alert_sources.h"
+#include "diagnose/fabric_evidence.h"
 #include "runtime/scenario_replayer.h"
 #include "scenario/signal_generator.h"
 #include "storage/event_store.h"
@@ -608,6 +609,7 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
     input.symptomStart = inc->start;
     std::set<std::string> candidates(inc->entities.begin(), inc->entities.end());
     std::map<std::string, std::string> kinds;
+    std::size_t realCalls = 0; // input.calls holds the call edges first, then instance and host dependencies
     {
         const TopologySnapshot graph = topology();
         for (const TopologyNode &n : graph.nodes)
@@ -618,6 +620,7 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
                 input.callRates.push_back(e.rps);
             }
         }
+        realCalls = input.calls.size();
         // What a service depends on besides its callees: its instances, and the hosts they run on. They join the walk
         // as dependencies (no request rate), so a sick host under a slow service is found below it.
         std::map<std::string, std::vector<std::string>> dependsOn;
@@ -674,13 +677,33 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
     }
     input.candidates.assign(candidates.begin(), candidates.end());
     input.alerting.assign(inc->entities.begin(), inc->entities.end());
-    // The symptom: the incident's most upstream entity (no caller among the incident's entities).
-    for (const std::string &e : inc->entities) {
-        const bool called = std::any_of(input.calls.begin(), input.calls.end(),
-                                        [&](const auto &c) { return c.second == e && inc->entities.count(c.first); });
-        if (!called) {
-            input.target = e;
-            break;
+    // The symptom: the incident's most upstream entity on the call graph (no caller among the incident's entities),
+    // the one with most of the incident below it. Without calls among them (a fabric, hosts only) there is none, and
+    // the ranking stands on the evidence alone.
+    {
+        std::map<std::string, std::vector<std::string>> callees;
+        for (std::size_t i = 0; i < realCalls; ++i)
+            callees[input.calls[i].first].push_back(input.calls[i].second);
+        std::size_t bestReach = 0;
+        for (const std::string &e : inc->entities) {
+            const bool called = std::any_of(input.calls.begin(), input.calls.begin() + std::ptrdiff_t(realCalls),
+                                            [&](const auto &c) { return c.second == e && inc->entities.count(c.first); });
+            if (called || !callees.count(e))
+                continue;
+            std::set<std::string> seen{e};
+            std::vector<std::string> stack{e};
+            while (!stack.empty()) {
+                const std::string at = stack.back();
+                stack.pop_back();
+                for (const std::string &c : callees[at])
+                    if (seen.insert(c).second)
+                        stack.push_back(c);
+            }
+            const auto reach = std::size_t(std::count_if(inc->entities.begin(), inc->entities.end(), [&](const std::string &x) { return seen.count(x); }));
+            if (reach > bestReach) {
+                bestReach = reach;
+                input.target = e;
+            }
         }
     }
     auto ranked = rankRootCauses(input);
@@ -724,6 +747,44 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
                 e.text = ev.kind + " at " + formatIso8601(ev.ts) + ": " + ev.title;
                 c.evidence.insert(c.evidence.begin() + std::min<std::ptrdiff_t>(1, std::ptrdiff_t(c.evidence.size())), std::move(e));
             }
+    // The GPU fabric monitor's findings in the incident's window: a finding on a candidate (or on an entity the
+    // incident touches) is evidence; the monitor's judgement of origin versus victim weighs in (a PFC victim port, an
+    // idle GPU or a slow job is a symptom, not where the fault lives).
+    {
+        std::vector<FabricFinding> findings;
+        std::shared_ptr<const Fabric> fabric;
+        {
+            std::lock_guard lock(m_fabricMutex);
+            fabric = m_fabric;
+            for (const auto &[_, f] : m_fabricFindingHistory)
+                findings.push_back(f);
+        }
+        if (fabric && !findings.empty()) {
+            std::set<std::string> related(candidates.begin(), candidates.end());
+            for (const FabricEvidence &fe : fabricEvidence(findings, fabric.get(), evidenceFrom, evidenceTo)) {
+                auto it = std::find_if(ranked.begin(), ranked.end(), [&](const RcaCandidate &c) { return c.entity == fe.entity; });
+                if (it == ranked.end()) {
+                    if (!fe.rootCandidate || !related.count(fe.entity))
+                        continue;
+                    RcaCandidate c;
+                    c.entity = fe.entity;
+                    c.tier = 0;
+                    ranked.push_back(std::move(c));
+                    it = ranked.end() - 1;
+                }
+                RcaEvidence e = fe.evidence;
+                e.rankScore = e.score;
+                if (fe.rootCandidate) {
+                    it->score = std::max(it->score, e.score);
+                    it->evidence.insert(it->evidence.begin(), std::move(e));
+                } else {
+                    it->score *= 0.3;
+                    it->evidence.push_back(std::move(e));
+                }
+            }
+            orderCandidates(ranked);
+        }
+    }
     KnowledgeBase::builtIn().apply(ranked, kinds);
     {
         std::lock_guard lock(m_rcaMutex);
@@ -880,6 +941,21 @@ void Engine::advanceTo(Timestamp now)
             m_fabricMonitor->evaluate(now);
             if (now - m_fabricHealthAt >= kSecond) {
                 m_fabricHealth = std::make_shared<const FabricHealthSnapshot>(m_fabricMonitor->snapshot());
+                for (const FabricFinding &f : m_fabricHealth->findings) {
+                    auto [it, inserted] = m_fabricFindingHistory.try_emplace({f.element, int(f.kind)}, f);
+                    if (!inserted) {
+                        const Timestamp first = std::min(it->second.firstSeen, f.firstSeen);
+                        it->second = f;
+                        it->second.firstSeen = first;
+                    }
+                }
+                while (m_fabricFindingHistory.size() > 4096) {
+                    auto oldest = m_fabricFindingHistory.begin();
+                    for (auto it = m_fabricFindingHistory.begin(); it != m_fabricFindingHistory.end(); ++it)
+                        if (it->second.lastSeen < oldest->second.lastSeen)
+                            oldest = it;
+                    m_fabricFindingHistory.erase(oldest);
+                }
                 m_fabricHealthAt = now;
             }
         }

@@ -249,6 +249,9 @@ private:
     std::unordered_map<std::string, double> m_fabricLinkGbps;  // port → link rate from node_infiniband_rate_bytes_per_second
     FabricCounterRates m_fabricRates;                        // guarded by m_fabricMutex
     std::shared_ptr<const FabricHealthSnapshot> m_fabricHealth; // guarded by m_fabricMutex
+    // Findings seen over the last hours, by (element, kind), so a diagnosis made after a finding closed still has it
+    // (bounded; the oldest by last sighting leave first). Guarded by m_fabricMutex.
+    std::map<std::pair<std::string, int>, FabricFinding> m_fabricFindingHistory;
     Timestamp m_fabricHealthAt = 0;
     std::vector<SpanRecord> m_graphSpans;   // spans since the last merge into the graph; guarded by m_graphMutex
     Timestamp m_graphMergedAt = 0;          // guarded by m_graphMutex
