@@ -304,7 +304,7 @@ int runReplay(const QStringList &args)
             }
             ++found;
             const auto t0 = std::chrono::steady_clock::now();
-            const auto ranked = engine.diagnoseIncident(best->id);
+            const auto ranked = engine.rerankIncident(best->id, "replay"); // afresh: the time is the ranking's
             ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
             std::string names;
             int rank = 0;

@@ -50,7 +50,6 @@ struct RcaEvidence
     std::string metric;
     std::string kind;
     double score = 0;      // robust z: deviation from the reference median in reference IQRs (max over the window)
-    double rankScore = 0;  // the same, each point weighted by how close to the symptoms' start it is (what ranks)
     double direction = 0;  // +1 rose, −1 fell
     Timestamp onset = 0;   // first time the deviation crossed the onset threshold (0: never)
     double value = 0;      // the most deviating incident value
@@ -60,6 +59,8 @@ struct RcaEvidence
     // symptom metric shifted by `lagSeconds` (this metric leading); NaN when not computed.
     double correlation = std::numeric_limits<double>::quiet_NaN();
     double lagSeconds = 0;
+    // What ranks: the score weighted by how close to the symptoms' start the change began (see RcaInput::symptomStart).
+    double rankScore = 0;
 };
 
 struct RcaCandidate
