@@ -49,6 +49,7 @@ struct FaultOutcome {
     std::size_t incidents = 0;
     int rank = -1; // -1: no incident to diagnose; 0: root not among the candidates
     std::string top3;
+    std::string explain; // for a missed root: the incident's entities and the first candidates with their evidence
 };
 
 std::uint64_t draw(std::uint64_t seed, std::size_t fault, std::uint64_t purpose)
@@ -238,6 +239,22 @@ bool runCampaignSlice(const Scenario &base, const std::vector<PlannedFault> &pla
         outcome.rank = rankOfRoot(scenario.estate, entities, faults[k].spec->root);
         for (std::size_t r = 0; r < entities.size() && r < 3; ++r)
             outcome.top3 += (r ? "," : "") + entities[r];
+        if (outcome.rank != 1 && ranked) {
+            outcome.explain = "    incident entities:";
+            std::set<std::string> seen;
+            for (const auto &[e, _] : incidents[std::size_t(at)].alerts)
+                if (seen.insert(e).second)
+                    outcome.explain += " " + e;
+            outcome.explain += "\n";
+            for (std::size_t r = 0; r < ranked->size() && r < 3; ++r) {
+                const RcaCandidate &c = (*ranked)[r];
+                char head[160];
+                std::snprintf(head, sizeof head, "    %zu %s tier=%d score=%.1f\n", r + 1, c.entity.c_str(), c.tier, c.score);
+                outcome.explain += head;
+                for (std::size_t k = 0; k < c.evidence.size() && k < 3; ++k)
+                    outcome.explain += "        " + c.evidence[k].text + "\n";
+            }
+        }
     }
     return true;
 }
@@ -255,6 +272,7 @@ int runCampaign(const QStringList &args)
     parser.addOption({QStringLiteral("scenario"), QStringLiteral("Built-in scenario or .yaml file (its own faults are dropped)."),
                       QStringLiteral("name"), QStringLiteral("shop")});
     parser.addOption({QStringLiteral("faults"), QStringLiteral("Number of faults to inject."), QStringLiteral("n"), QStringLiteral("20")});
+    parser.addOption({QStringLiteral("explain"), QStringLiteral("With --report: for each missed root, the incident's entities and the first candidates' evidence.")});
     parser.addOption({QStringLiteral("seed"), QStringLiteral("Seed of the fault schedule."), QStringLiteral("k"), QStringLiteral("1")});
     parser.addOption({QStringLiteral("concurrent"),
                       QStringLiteral("Share of faults (0–1) that start 1–2 minutes after the previous one, elsewhere in the estate."),
@@ -349,6 +367,8 @@ int runCampaign(const QStringList &args)
             std::printf("fault %-32s class=%-26s root=%-24s onset=+%s%s incidents=%zu rank=%s top3=%s\n", p.id.c_str(),
                         p.faultClass.c_str(), p.root.c_str(), formatDuration(p.onset).c_str(), p.concurrent ? " overlapping" : "",
                         out.incidents, out.rank < 0 ? "-" : std::to_string(out.rank).c_str(), out.top3.empty() ? "-" : out.top3.c_str());
+            if (parser.isSet(QStringLiteral("explain")))
+                std::printf("%s", out.explain.c_str());
         }
     }
     std::size_t fragments = 0;

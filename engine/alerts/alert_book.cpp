@@ -1,5 +1,7 @@
 #include "alert_book.h"
 
+#include "diagnose/root_cause.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -367,6 +369,8 @@ bool AlertBook::group(Alert &alert, bool mayOpen)
     std::vector<Incident *> causeOf; // incidents in their opening burst to which this alert is a common dependency
     // A call edge's alert ("a->b", shown on its caller a) is about its callee: the trouble is b's or the way to b, and
     // a depends on b anyway. Relating it through b keeps a caller's alerts about two different callees apart.
+    const std::string kindOfMetric = metricKindOf(labelValue(alert.labels, "metric").empty() ? alert.name : labelValue(alert.labels, "metric"));
+    const bool resource = kindOfMetric == "cpu" || kindOfMetric == "mem";
     std::string relateAs = alert.entity;
     if (const std::string edge = labelValue(alert.labels, "entity"); edge.find("->") != std::string::npos)
         relateAs = edge.substr(edge.find("->") + 2);
@@ -403,6 +407,10 @@ bool AlertBook::group(Alert &alert, bool mayOpen)
         int hops = -1;
         std::string via;
         bool asCause = false;
+        // Saturation (CPU, memory, restarts) does not travel up the call graph: after the opening burst such an alert
+        // joins only an incident that already holds its entity; elsewhere it is a new fault.
+        if (resource && !inBurst && !incident.entities.count(alert.entity))
+            continue;
         if (!relateAs.empty() && incident.entities.count(relateAs)) {
             hops = 0;
             via = relateAs;

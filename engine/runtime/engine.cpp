@@ -609,7 +609,6 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
     input.symptomStart = inc->start;
     std::set<std::string> candidates(inc->entities.begin(), inc->entities.end());
     std::map<std::string, std::string> kinds;
-    std::size_t realCalls = 0; // input.calls holds the call edges first, then instance and host dependencies
     {
         const TopologySnapshot graph = topology();
         for (const TopologyNode &n : graph.nodes)
@@ -620,7 +619,6 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
                 input.callRates.push_back(e.rps);
             }
         }
-        realCalls = input.calls.size();
         // What a service depends on besides its callees: its instances, and the hosts they run on. They join the walk
         // as dependencies (no request rate), so a sick host under a slow service is found below it.
         std::map<std::string, std::vector<std::string>> dependsOn;
@@ -677,16 +675,16 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
     }
     input.candidates.assign(candidates.begin(), candidates.end());
     input.alerting.assign(inc->entities.begin(), inc->entities.end());
-    // The symptom: the incident's most upstream entity on the call graph (no caller among the incident's entities),
-    // the one with most of the incident below it. Without calls among them (a fabric, hosts only) there is none, and
-    // the ranking stands on the evidence alone.
+    // The symptom: the incident's most upstream entity on the dependency graph (calls, instances, hosts; no caller
+    // among the incident's entities), the one with most of the incident below it. Without dependencies among them (a
+    // fabric) there is none, and the ranking stands on the evidence alone.
     {
         std::map<std::string, std::vector<std::string>> callees;
-        for (std::size_t i = 0; i < realCalls; ++i)
-            callees[input.calls[i].first].push_back(input.calls[i].second);
+        for (const auto &[from, to] : input.calls)
+            callees[from].push_back(to);
         std::size_t bestReach = 0;
         for (const std::string &e : inc->entities) {
-            const bool called = std::any_of(input.calls.begin(), input.calls.begin() + std::ptrdiff_t(realCalls),
+            const bool called = std::any_of(input.calls.begin(), input.calls.end(),
                                             [&](const auto &c) { return c.second == e && inc->entities.count(c.first); });
             if (called || !callees.count(e))
                 continue;
