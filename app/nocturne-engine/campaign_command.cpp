@@ -246,6 +246,9 @@ bool runCampaignSlice(const Scenario &base, const std::vector<PlannedFault> &pla
                 if (seen.insert(e).second)
                     outcome.explain += " " + e;
             outcome.explain += "\n";
+            if (const auto inc = engine.incident(incidents[std::size_t(at)].id))
+                for (std::size_t k = 0; k < inc->explanations.size() && k < 30; ++k)
+                    outcome.explain += "      · " + inc->explanations[k] + "\n";
             for (std::size_t r = 0; r < ranked->size() && r < 3; ++r) {
                 const RcaCandidate &c = (*ranked)[r];
                 char head[160];

@@ -411,12 +411,35 @@ bool AlertBook::group(Alert &alert, bool mayOpen)
         // joins only an incident that already holds its entity; elsewhere it is a new fault.
         if (resource && !inBurst && !incident.entities.count(alert.entity))
             continue;
+        // The incident's origin: its entities that depend on no other entity of it (every entity while it opens).
+        std::vector<const std::string *> targets;
+        if (m_dependencies) {
+            for (const std::string &e : incident.entities) {
+                const bool root = inBurst || std::none_of(incident.entities.begin(), incident.entities.end(), [&](const std::string &other) {
+                    return &other != &e && m_dependencies(e, other) > 0;
+                });
+                if (root)
+                    targets.push_back(&e);
+            }
+            // Once every alert on its origin has resolved, the incident is recovering: what fires then, even on one of
+            // its entities, is new trouble.
+            if (!inBurst) {
+                const bool originActive = std::any_of(incident.alerts.begin(), incident.alerts.end(), [&](std::int64_t id) {
+                    const Alert *a = this->alert(id);
+                    return a && a->active() && std::any_of(targets.begin(), targets.end(), [&](const std::string *t) { return *t == a->entity; });
+                });
+                if (!originActive)
+                    continue;
+            }
+        }
         if (!relateAs.empty() && incident.entities.count(relateAs)) {
             hops = 0;
             via = relateAs;
         } else if (!relateAs.empty() && m_dependencies) {
             // 0 hops between distinct entities: parts of one whole (two ports of a switch, two pods of a service).
-            for (const std::string &e : incident.entities) {
+            // After the opening burst, only effects of the origin join (what depends on one of its entities).
+            for (const std::string *target : targets) {
+                const std::string &e = *target;
                 const int effect = m_dependencies(relateAs, e);
                 if (effect >= 0 && effect <= m_options.maxHops && (hops < 0 || effect < hops)) {
                     hops = effect;
