@@ -424,9 +424,11 @@ bool AlertBook::group(Alert &alert, bool mayOpen)
             // Once every alert on its origin has resolved, the incident is recovering: what fires then, even on one of
             // its entities, is new trouble.
             if (!inBurst) {
+                // (A short grace lets a flapping origin, or one whose detector hands over from spike to drift, keep it.)
                 const bool originActive = std::any_of(incident.alerts.begin(), incident.alerts.end(), [&](std::int64_t id) {
                     const Alert *a = this->alert(id);
-                    return a && a->active() && std::any_of(targets.begin(), targets.end(), [&](const std::string *t) { return *t == a->entity; });
+                    return a && (a->active() || t - a->endsAt <= m_options.resolvedGrace)
+                        && std::any_of(targets.begin(), targets.end(), [&](const std::string *origin) { return *origin == a->entity; });
                 });
                 if (!originActive)
                     continue;
