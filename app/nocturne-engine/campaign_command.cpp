@@ -247,15 +247,15 @@ bool runCampaignSlice(const Scenario &base, const std::vector<PlannedFault> &pla
                     outcome.explain += " " + e;
             outcome.explain += "\n";
             if (const auto inc = engine.incident(incidents[std::size_t(at)].id))
-                for (std::size_t k = 0; k < inc->explanations.size() && k < 30; ++k)
-                    outcome.explain += "      · " + inc->explanations[k] + "\n";
+                for (std::size_t n = 0; n < inc->explanations.size() && n < 30; ++n)
+                    outcome.explain += "      · " + inc->explanations[n] + "\n";
             for (std::size_t r = 0; r < ranked->size() && r < 3; ++r) {
                 const RcaCandidate &c = (*ranked)[r];
                 char head[160];
                 std::snprintf(head, sizeof head, "    %zu %s tier=%d score=%.1f\n", r + 1, c.entity.c_str(), c.tier, c.score);
                 outcome.explain += head;
-                for (std::size_t k = 0; k < c.evidence.size() && k < 3; ++k)
-                    outcome.explain += "        " + c.evidence[k].text + "\n";
+                for (std::size_t n = 0; n < c.evidence.size() && n < 3; ++n)
+                    outcome.explain += "        " + c.evidence[n].text + "\n";
             }
         }
     }

@@ -61,6 +61,16 @@ Engine::Engine(Options options)
         if (auto notes = m_eventStore->loadIncidentNotes(); notes)
             for (IncidentNote &n : *notes)
                 m_incidentNotes[n.incident].push_back(std::move(n));
+        // Frozen diagnoses of closed incidents: a row that no longer reads is reported, the others load.
+        std::vector<Error> unreadable;
+        if (auto frozen = m_eventStore->loadIncidentDiagnoses(&unreadable); !frozen)
+            setFeedState("storage:events", FeedState::Degraded, frozen.error().toString());
+        else
+            for (auto &[id, f] : *frozen)
+                m_frozenDiagnoses[id] = FrozenRanking{f.frozenAt, f.frozenBy, std::move(f.candidates)};
+        if (!unreadable.empty())
+            setFeedState("storage:events", FeedState::Degraded,
+                         std::to_string(unreadable.size()) + " frozen diagnosis(es) unreadable, first: " + unreadable.front().toString());
         // Alerts, incidents, silences and learnt groupings survive restarts (retention: a year of detail).
         if (auto book = m_eventStore->loadAlerts(); !book)
             setFeedState("storage:alerts", FeedState::Degraded, book.error().toString());
@@ -539,10 +549,8 @@ Result<std::vector<RcaCandidate>> Engine::diagnoseIncident(std::int64_t incident
             return it->second.candidates;
     }
     auto ranked = computeDiagnosis(*inc);
-    if (ranked && !inc->open()) {
-        std::lock_guard lock(m_rcaMutex);
-        m_frozenDiagnoses[incidentId] = FrozenRanking{inc->end, "system", *ranked};
-    }
+    if (ranked && !inc->open())
+        freezeDiagnosis(incidentId, FrozenRanking{inc->end, "system", *ranked});
     return ranked;
 }
 
@@ -554,11 +562,21 @@ Result<std::vector<RcaCandidate>> Engine::rerankIncident(std::int64_t incidentId
     if (who.empty())
         return makeError(ErrorCode::InvalidArgument, "re-ranking needs a person");
     auto ranked = computeDiagnosis(*inc);
-    if (ranked && !inc->open()) {
-        std::lock_guard lock(m_rcaMutex);
-        m_frozenDiagnoses[incidentId] = FrozenRanking{m_clock.now(), who, *ranked};
-    }
+    if (ranked && !inc->open())
+        freezeDiagnosis(incidentId, FrozenRanking{m_clock.now(), who, *ranked});
     return ranked;
+}
+
+void Engine::freezeDiagnosis(std::int64_t incidentId, FrozenRanking frozen) const
+{
+    // Saved first (the writer thread commits it), then kept in memory; a failed save leaves the ranking in memory
+    // and says so on the storage feed.
+    if (m_eventStore)
+        if (auto saved = m_eventStore->saveIncidentDiagnosis(incidentId, frozen.at, frozen.by, frozen.candidates); !saved)
+            // Freezing is a cache of a const query; the feed state it reports to is the engine's own, locked state.
+            const_cast<Engine *>(this)->setFeedState("storage:events", FeedState::Degraded, saved.error().toString());
+    std::lock_guard lock(m_rcaMutex);
+    m_frozenDiagnoses[incidentId] = std::move(frozen);
 }
 
 std::optional<Timestamp> Engine::diagnosisFrozenAt(std::int64_t incidentId) const
