@@ -148,6 +148,7 @@ int runStorm(const QStringList &args)
 
     std::size_t incidents = 0, pure = 0, noiseOnly = 0;
     std::set<int> faultsWithIncident;
+    std::map<int, std::size_t> incidentsPerFault; // fragmentation: how many incidents hold each fault's alerts
     for (const Incident &incident : book.incidents()) {
         if (incident.alerts.empty())
             continue;
@@ -158,6 +159,8 @@ int runStorm(const QStringList &args)
                 faultsHere.insert(truth[id]);
         }
         faultsWithIncident.insert(faultsHere.begin(), faultsHere.end());
+        for (int f : faultsHere)
+            ++incidentsPerFault[f];
         pure += faultsHere.size() == 1;
         noiseOnly += faultsHere.empty();
         if (parser.isSet(QStringLiteral("report"))) {
@@ -183,7 +186,14 @@ int runStorm(const QStringList &args)
     std::printf("faults %zu injected; alerts %zu (%zu on a fault's path, %zu noise); incidents %zu (%zu noise only); "
                 "purity among incidents with a fault %.3f\n",
                 faults.size(), alerts, faultAlerts, alerts - faultAlerts, incidents, noiseOnly, purityFaultIncidents);
-    std::printf("compression=%.3f purity=%.3f recall=%.3f alerts=%zu incidents=%zu\n", compression, purity, recall, alerts, incidents);
+    std::size_t fragments = 0;
+    for (const auto &[_, n] : incidentsPerFault)
+        fragments += n;
+    const double fragmentation = incidentsPerFault.empty() ? 0.0 : double(fragments) / double(incidentsPerFault.size());
+    std::printf("noise-only incidents %.1f %%; incidents per fault found %.2f\n", incidents ? 100.0 * double(noiseOnly) / double(incidents) : 0.0,
+                fragmentation);
+    std::printf("compression=%.3f purity=%.3f fragmentation=%.2f recall=%.3f alerts=%zu incidents=%zu\n", compression, purity, fragmentation,
+                recall, alerts, incidents);
     return 0;
 }
 

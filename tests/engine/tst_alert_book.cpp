@@ -139,6 +139,111 @@ private Q_SLOTS:
         QCOMPARE(book.alert(lowNoise)->incidentId, std::int64_t(0)); // low alerts never open incidents
     }
 
+    void concurrentFaultsInSeparatePartsStayApart()
+    {
+        // gateway → web → search, gateway → auth → user-db: two faults at once meet only at the entry point.
+        Estate e;
+        for (const char *id : {"gateway", "web", "search", "auth", "user-db"})
+            e.add(Entity{id, EntityKind::Service, {}, {}, {}, {}});
+        e.edges = {{"gateway", "web", EdgeKind::Calls, 1}, {"web", "search", EdgeKind::Calls, 1},
+                   {"gateway", "auth", EdgeKind::Calls, 1}, {"auth", "user-db", EdgeKind::Calls, 1}};
+        e.rebuildIndex();
+        TopologyDistance topology(e);
+        AlertBook book;
+        book.setTopology([&](const std::string &x, const std::string &y) { return topology(x, y); });
+        book.setDependencies([&](const std::string &x, const std::string &y) { return topology.dependencyHops(x, y); });
+        const auto search = book.ingest(fire("Errors", "search", T0, AlertSeverity::Critical));
+        const auto db = book.ingest(fire("Slow", "user-db", T0 + 10 * kSecond, AlertSeverity::Critical));
+        const auto web = book.ingest(fire("Errors", "web", T0 + 20 * kSecond));
+        const auto auth = book.ingest(fire("Latency", "auth", T0 + 30 * kSecond));
+        QVERIFY(book.alert(search)->incidentId != book.alert(db)->incidentId); // siblings under one caller: apart
+        QCOMPARE(book.alert(web)->incidentId, book.alert(search)->incidentId);  // an effect of search
+        QCOMPARE(book.alert(auth)->incidentId, book.alert(db)->incidentId);     // an effect of user-db
+        // A call edge's alert (shown on its caller) is related through its callee.
+        AlertInput edge = fire("ClientLatency", "gateway", T0 + 40 * kSecond);
+        edge.labels.push_back({"entity", "gateway->auth"});
+        QCOMPARE(book.alert(book.ingest(edge))->incidentId, book.alert(db)->incidentId);
+    }
+
+    void recoveringIncidentDoesNotAbsorbTheNextFault()
+    {
+        const Estate e = estate();
+        TopologyDistance topology(e);
+        AlertBook book;
+        book.setDependencies([&](const std::string &x, const std::string &y) { return topology.dependencyHops(x, y); });
+        const auto c = book.ingest(fire("DbSlow", "c", T0, AlertSeverity::Critical));
+        const auto a = book.ingest(fire("HighLatency", "a", T0 + 30 * kSecond));
+        QCOMPARE(book.alert(a)->incidentId, book.alert(c)->incidentId);
+        book.ingest(resolved(fire("DbSlow", "c", T0), T0 + 3 * kMinute)); // the origin recovers; a still fires
+        // Four minutes later a new alert on b (which depends on c): new trouble, not the recovering incident's.
+        const auto b = book.ingest(fire("Errors", "b", T0 + 7 * kMinute, AlertSeverity::Critical));
+        QVERIFY(book.alert(b)->incidentId != book.alert(c)->incidentId);
+        // Saturation does not travel up the call graph: CPU on b's pod after b's opening burst is its own incident.
+        const auto cpu = book.ingest(fire("PodCpuSaturated", "b-0", T0 + 10 * kMinute, AlertSeverity::Critical, {{"metric", "container_cpu_usage_ratio"}}));
+        QVERIFY(book.alert(cpu)->incidentId != book.alert(b)->incidentId);
+    }
+
+    void definedOnHostileTopologies()
+    {
+        // Cycles, self-calls, unknown entities, a one-node estate: distances are defined and grouping terminates.
+        Estate e;
+        for (const char *id : {"x", "y", "z"})
+            e.add(Entity{id, EntityKind::Service, {}, {}, {}, {}});
+        e.edges = {{"x", "y", EdgeKind::Calls, 1}, {"y", "x", EdgeKind::Calls, 1}, {"z", "z", EdgeKind::Calls, 1}, {"x", "ghost", EdgeKind::Calls, 1}};
+        e.rebuildIndex();
+        TopologyDistance topology(e);
+        QCOMPARE(topology.dependencyHops("x", "y"), 1);
+        QCOMPARE(topology.dependencyHops("y", "x"), 1);
+        QCOMPARE(topology.dependencyHops("z", "z"), 0);
+        QCOMPARE(topology.dependencyHops("x", "ghost"), -1);
+        QCOMPARE(topology("unknown", "x"), -1);
+        AlertBook book;
+        book.setDependencies([&](const std::string &a, const std::string &b) { return topology.dependencyHops(a, b); });
+        const auto one = book.ingest(fire("A", "x", T0, AlertSeverity::Critical));
+        const auto two = book.ingest(fire("B", "y", T0 + kSecond, AlertSeverity::Critical));
+        const auto stranger = book.ingest(fire("C", "nobody-knows", T0 + 2 * kSecond, AlertSeverity::Critical));
+        QCOMPARE(book.alert(two)->incidentId, book.alert(one)->incidentId);
+        QVERIFY(book.alert(stranger)->incidentId != book.alert(one)->incidentId);
+        QCOMPARE(book.incident(book.alert(stranger)->incidentId)->alerts.size(), std::size_t(1)); // an incident of one alert
+        Estate single;
+        single.add(Entity{"only", EntityKind::Host, {}, {}, {}, {}});
+        single.rebuildIndex();
+        TopologyDistance lone(single);
+        QCOMPARE(lone.dependencyHops("only", "only"), 0);
+        QCOMPARE(lone("only", "else"), -1);
+    }
+
+    void liveGraphOfAHundredThousandNodes()
+    {
+        // A chain of services with a pod each, from the live graph's nodes and edges: built, queried, cache bounded.
+        std::vector<TopologyNode> nodes;
+        std::vector<TopologyEdge> edges;
+        constexpr int n = 50'000;
+        for (int i = 0; i < n; ++i) {
+            nodes.push_back({"s" + std::to_string(i), TopologyNodeKind::Service, {}, "yaml", 0, 0});
+            nodes.push_back({"s" + std::to_string(i) + "-0", TopologyNodeKind::Instance, "s" + std::to_string(i), "yaml", 0, 0});
+            if (i > 0) {
+                TopologyEdge call;
+                call.from = "s" + std::to_string(i - 1);
+                call.to = "s" + std::to_string(i);
+                edges.push_back(call);
+            }
+        }
+        TopologyEdge member;
+        member.from = "s0";
+        member.to = "job";
+        member.kind = TopologyEdgeKind::MemberOf;
+        edges.push_back(member);
+        TopologyDistance topology(nodes, edges);
+        QCOMPARE(topology.size(), std::size_t(2 * n));
+        QCOMPARE(topology.dependencyHops("s10", "s12"), 2);
+        QCOMPARE(topology.dependencyHops("s10-0", "s12-0"), 2); // pods cost nothing against their service
+        QCOMPARE(topology.dependencyHops("s12", "s10"), -1);     // calls point one way
+        QCOMPARE(topology.dependencyHops("s10", "s99"), -1);     // beyond the hop limit
+        for (int i = 0; i < 2000; ++i) // more sources than the cache keeps
+            QVERIFY(topology.dependencyHops("s" + std::to_string(i), "s" + std::to_string(i + 1)) == 1);
+    }
+
     void correctionsAreStoredAndLearnt()
     {
         AlertBook book; // no topology: only corrections relate d and a
