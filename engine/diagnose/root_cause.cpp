@@ -277,9 +277,17 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
                 tier[c.entity] = 8 + observer;
                 continue;
             }
+            // Explained by a callee that is anomalous too, unless that callee's anomaly is far weaker than its own (a
+            // host's slight jitter does not explain a pod's tripled memory).
             const auto &cs = callees[c.entity];
-            tier[c.entity] = (connected.count(c.entity) || alerting.count(c.entity) ? 0 : 4) + (std::any_of(cs.begin(), cs.end(), anomalous) ? 2 : 0)
-                           + observer;
+            const double own = symptom.count(c.entity) ? symptom[c.entity] : 0.0;
+            const bool explained = std::any_of(cs.begin(), cs.end(), [&](const std::string &callee) {
+                if (!anomalous(callee))
+                    return false;
+                const auto it = symptom.find(callee);
+                return alerting.count(callee) || (it != symptom.end() && it->second >= 0.3 * own);
+            });
+            tier[c.entity] = (connected.count(c.entity) || alerting.count(c.entity) ? 0 : 4) + (explained ? 2 : 0) + observer;
             c.score = std::max(c.score, symptom[c.entity]);
         }
     }
