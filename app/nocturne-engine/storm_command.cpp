@@ -169,7 +169,7 @@ int runStorm(const QStringList &args)
             for (int f : faultsHere)
                 std::printf(" %s@%s", faults[std::size_t(f)].spec->id.c_str(), formatIso8601(faults[std::size_t(f)].onset).c_str());
             std::printf("%s\n    %s\n", faultsHere.empty() ? " none (noise)" : "", incident.title.c_str());
-            for (std::size_t i = 0; i < incident.explanations.size() && i < 4; ++i)
+            for (std::size_t i = 0; i < incident.explanations.size() && i < 40; ++i)
                 std::printf("    · %s\n", incident.explanations[i].c_str());
             if (incident.explanations.size() > 4)
                 std::printf("    · … %zu more\n", incident.explanations.size() - 4);

@@ -347,10 +347,10 @@ void AlertBook::attach(Alert &alert, Incident &incident, std::string why)
 {
     alert.incidentId = incident.id;
     incident.alerts.push_back(alert.id);
-    // A call edge's alert is about its callee (the caller only observes it): the incident holds the callee.
+    // A call edge's alert is about its callee and seen by its caller: the incident holds both.
     if (const std::string edge = labelValue(alert.labels, "entity"); edge.find("->") != std::string::npos)
         incident.entities.insert(edge.substr(edge.find("->") + 2));
-    else if (!alert.entity.empty())
+    if (!alert.entity.empty())
         incident.entities.insert(alert.entity);
     incident.lastActivity = std::max(incident.lastActivity, alert.startsAt);
     if (incident.alerts.size() == 1 || severityRank(alert.severity) > severityRank(incident.severity)) {

@@ -655,8 +655,26 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
                 dependsOn[e.from].push_back(e.to);
         }
         // A cause sits on an alerting entity or below one (what it calls, its instances, where they run): not among
-        // its callers.
+        // its callers. An entity that only saw a call edge's alert (a caller observing its callee) adds nothing below
+        // it: its other callees are not suspects.
+        std::set<std::string> own;
+        {
+            std::lock_guard lock(m_alertMutex);
+            for (std::int64_t id : inc->alerts)
+                if (const Alert *a = m_alertBook.alert(id)) {
+                    std::string seen;
+                    for (const Label &l : a->labels)
+                        if (l.name == "entity")
+                            seen = l.value;
+                    if (const auto arrow = seen.find("->"); arrow != std::string::npos)
+                        own.insert(seen.substr(arrow + 2));
+                    else if (!a->entity.empty())
+                        own.insert(a->entity);
+                }
+        }
         for (const std::string &e : inc->entities) {
+            if (!own.count(e))
+                continue;
             for (const std::string &d : dependsOn[e]) {
                 candidates.insert(d);
                 if (graph.nodes.empty())
