@@ -347,7 +347,7 @@ Result<RcaInput> nezhaCase(const QString &dataDir, const Case &c)
                 kind = QStringLiteral("syscalls");
             RcaMetric m;
             m.entity = service.toStdString();
-            m.name = QString(service + QLatin1Char(':') + h).toStdString();
+            m.name = h.toStdString(); // the column (the entity is known): "PodServerLatencyP95(s)"
             m.kind = kind.toStdString();
             metrics.push_back(std::move(m));
             cols.push_back(i);
