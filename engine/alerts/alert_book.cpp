@@ -469,6 +469,19 @@ bool AlertBook::group(Alert &alert, bool mayOpen)
                 }
             }
         }
+        // Saturation is not an effect of another entity's trouble, even while an incident opens: a CPU or memory alert
+        // joins as the same entity, as a cause, or beside the same saturation on another part of its whole.
+        if (resource && hops >= 0 && !asCause && via != relateAs) {
+            const bool saturationHere = std::any_of(incident.alerts.begin(), incident.alerts.end(), [&](std::int64_t id) {
+                const Alert *a = this->alert(id);
+                if (!a)
+                    return false;
+                const std::string k = metricKindOf(labelValue(a->labels, "metric").empty() ? a->name : labelValue(a->labels, "metric"));
+                return k == "cpu" || k == "mem";
+            });
+            if (!(hops == 0 && saturationHere))
+                continue;
+        }
         const double time = 1.0 - std::clamp(double(t - incident.lastActivity) / double(m_options.groupWindow), 0.0, 1.0);
         const double topo = hops < 0 ? 0.0 : 1.0 - double(hops) / double(m_options.maxHops + 1);
         // Label similarity with the incident's first alert (Jaccard over name=value pairs, alertname excluded).
