@@ -119,6 +119,40 @@ private Q_SLOTS:
             QVERIFY(ranked[i - 1].confidence >= ranked[i].confidence); // the order is the confidence shown
     }
 
+    void hostileGraphsHaveDefinedRankings()
+    {
+        // Cycles, self-calls, calls to entities without metrics, a target that is not in the graph, one entity.
+        const auto slow = [](const char *e, std::uint64_t seed) {
+            return metric(e, "latency", series(100, 1, 0.1, seed), series(20, 1, 0.1, seed + 1, 5, 10));
+        };
+        const auto calm = [](const char *e, std::uint64_t seed) { return metric(e, "latency", series(100, 1, 0.1, seed), series(20, 1, 0.1, seed + 1)); };
+        RcaInput in;
+        in.target = "a";
+        in.calls = {{"a", "b"}, {"b", "c"}, {"c", "a"}, {"b", "b"}, {"c", "ghost"}};
+        in.metrics = {calm("a", 1), slow("b", 3), calm("c", 5)};
+        const auto ranked = rankRootCauses(in);
+        QCOMPARE(ranked.size(), std::size_t(3));
+        QCOMPARE(ranked.front().entity, std::string("b"));
+        auto walked = ranked;
+        applyRandomWalk(walked, in);
+        enrichCandidates(walked, in);
+        QCOMPARE(walked.front().entity, std::string("b"));
+        in.target = "not-in-graph";
+        QCOMPARE(rankRootCauses(in).front().entity, std::string("b"));
+        RcaInput one;
+        one.metrics = {slow("only", 7)};
+        one.target = "only";
+        one.calls = {{"only", "only"}};
+        const auto lone = rankRootCauses(one);
+        QCOMPARE(lone.size(), std::size_t(1));
+        QCOMPARE(lone.front().confidence, 1.0);
+        QVERIFY(rankRootCauses(RcaInput{}).empty());
+        // The evidence offered is evidence of abnormality, in units: nothing from a calm entity, a falling latency never.
+        for (const RcaCandidate &c : ranked)
+            for (const RcaEvidence &e : c.evidence)
+                QVERIFY2(e.score >= 4 && e.direction > 0, e.text.c_str());
+    }
+
     void gapsAndFlatReferences()
     {
         RcaInput in;

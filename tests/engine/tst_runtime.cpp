@@ -209,6 +209,73 @@ private Q_SLOTS:
         QVERIFY(inc && inc->explanations.back().find("confirmed as row_lock_contention") != std::string::npos);
     }
 
+    void closedIncidentDiagnosisIsFrozenAndSurvivesARestart()
+    {
+        // An incident on "order" whose metric rose: ranked while open; once it resolved itself the ranking is frozen
+        // (by the system, at its end), later data does not move it, an operator's re-rank replaces it, and the frozen
+        // ranking comes back after a restart.
+        QTemporaryDir dir;
+        Engine::Options options;
+        options.eventDatabase = dir.filePath(QStringLiteral("events.sqlite")).toStdString();
+        options.detection = false;
+        const Timestamp t0 = 1'700'000'000LL * kSecond;
+        std::int64_t incidentId = 0;
+        std::string firstCause;
+        {
+            Engine engine(options);
+            const SeriesId latency = engine.store().intern(SeriesKey::make("http_request_duration_p99_seconds", {{"entity", "order"}}));
+            const auto feedMinute = [&](int minute, double value) {
+                std::vector<SampleRef> samples;
+                for (int s = 0; s < 6; ++s)
+                    samples.push_back({latency, t0 + minute * kMinute + s * 10 * kSecond, value + 0.001 * double((minute * 7 + s) % 5)});
+                engine.ingestSamples(samples, "test");
+                engine.advanceTo(t0 + (minute + 1) * kMinute);
+            };
+            for (int minute = 0; minute < 40; ++minute)
+                feedMinute(minute, 0.2);
+            AlertInput alert;
+            alert.source = "test";
+            alert.name = "OrderLatencyHigh";
+            alert.entity = "order";
+            alert.labels = {{"service", "order"}};
+            alert.severity = AlertSeverity::Critical;
+            alert.ts = t0 + 40 * kMinute;
+            engine.ingestAlerts(std::span(&alert, 1));
+            for (int minute = 40; minute < 45; ++minute)
+                feedMinute(minute, 2.0);
+            const auto incidents = engine.publishNow()->incidents;
+            QVERIFY(incidents && !incidents->empty());
+            incidentId = incidents->front().id;
+            const auto open = engine.diagnoseIncident(incidentId);
+            QVERIFY(open && !open->empty());
+            QVERIFY(!engine.diagnosisFrozenAt(incidentId)); // open: live
+            alert.resolved = true;
+            alert.ts = t0 + 45 * kMinute;
+            engine.ingestAlerts(std::span(&alert, 1));
+            for (int minute = 45; minute < 60; ++minute) // past the hold-down: it resolves itself, and freezes
+                feedMinute(minute, 0.2);
+            QVERIFY(engine.incident(incidentId) && !engine.incident(incidentId)->open());
+            QVERIFY(engine.diagnosisFrozenAt(incidentId).has_value());
+            QCOMPARE(engine.diagnosisFrozenBy(incidentId), std::string("system"));
+            const auto frozen = engine.diagnoseIncident(incidentId);
+            QVERIFY(frozen && !frozen->empty());
+            firstCause = frozen->front().entity;
+            QCOMPARE(firstCause, std::string("order"));
+            for (std::size_t i = 1; i < frozen->size(); ++i)
+                QVERIFY((*frozen)[i - 1].confidence >= (*frozen)[i].confidence);
+            for (const auto &e : frozen->front().evidence)
+                QVERIFY2(e.text.find("×") != std::string::npos || e.text.find("rose") != std::string::npos, e.text.c_str());
+            QVERIFY(!engine.rerankIncident(incidentId, "").has_value()); // a re-rank needs a person
+            QVERIFY(engine.rerankIncident(incidentId, "alice").has_value());
+            QCOMPARE(engine.diagnosisFrozenBy(incidentId), std::string("alice"));
+        }
+        Engine restarted(options);
+        QCOMPARE(restarted.diagnosisFrozenBy(incidentId), std::string("alice"));
+        const auto again = restarted.diagnoseIncident(incidentId);
+        QVERIFY(again && !again->empty());
+        QCOMPARE(again->front().entity, firstCause);
+    }
+
     void tracesBecomeSelfTimeSeries()
     {
         Engine::Options options;
