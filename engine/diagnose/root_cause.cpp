@@ -242,6 +242,7 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
                 symptom[m.entity] = std::max(symptom[m.entity], scores[i]);
         }
         const std::set<std::string> alerting(input.alerting.begin(), input.alerting.end());
+        const std::set<std::string> sharedDeps(input.shared.begin(), input.shared.end());
         const auto anomalous = [&](const std::string &e) {
             const auto it = symptom.find(e);
             return alerting.count(e) || (it != symptom.end() && it->second >= options.anomalyThreshold);
@@ -285,7 +286,10 @@ std::vector<RcaCandidate> rankRootCauses(const RcaInput &input, const RcaOptions
                 if (!anomalous(callee))
                     return false;
                 const auto it = symptom.find(callee);
-                return alerting.count(callee) || (it != symptom.end() && it->second >= 0.3 * own);
+                const double strength = it == symptom.end() ? 0.0 : it->second;
+                if (sharedDeps.count(callee))
+                    return strength >= own;
+                return alerting.count(callee) || strength >= 0.3 * own;
             });
             tier[c.entity] = (connected.count(c.entity) || alerting.count(c.entity) ? 0 : 4) + (explained ? 2 : 0) + observer;
             c.score = std::max(c.score, symptom[c.entity]);

@@ -43,6 +43,9 @@ struct RcaInput
     // count as anomalous in the walk and as reached from the symptom, even when a weak intermediate caller between
     // them and the target shows little (a diluted path, a fault seen only from the caller's side).
     std::vector<std::string> alerting;
+    // Dependencies shared by unrelated dependents (hosts, nodes): one explains a dependent's anomaly only when its own
+    // is at least as strong (a host's jitter from the load on it does not explain a cache's collapse).
+    std::vector<std::string> shared;
 };
 
 struct RcaEvidence

@@ -650,6 +650,7 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
             if (e.kind == TopologyEdgeKind::RunsOn) {
                 input.calls.push_back({e.from, e.to});
                 input.callRates.push_back(0);
+                input.shared.push_back(e.to);
             }
             if (e.kind == TopologyEdgeKind::Calls || e.kind == TopologyEdgeKind::RunsOn)
                 dependsOn[e.from].push_back(e.to);
