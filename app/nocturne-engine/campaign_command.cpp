@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -220,6 +221,12 @@ bool runCampaignSlice(const Scenario &base, const std::vector<PlannedFault> &pla
     totals.withFault += match.withFault;
     totals.pure += match.pure;
     totals.noiseOnly += match.noiseOnly;
+    if (std::getenv("NOCTURNE_CAMPAIGN_NOISE")) // development aid: what the noise-only incidents are
+        for (std::size_t i = 0; i < incidents.size() && i < match.faultsOf.size(); ++i)
+            if (match.faultsOf[i].empty())
+                if (const auto inc = engine.incident(incidents[i].id); inc && !inc->explanations.empty())
+                    std::printf("noise-only INC-%lld %s: %s\n", static_cast<long long>(inc->id), formatIso8601(inc->start).c_str(),
+                                inc->explanations.front().c_str());
 
     for (std::size_t k = 0; k < faults.size(); ++k) {
         const std::size_t i = first + std::size_t(faults[k].spec - scenario.faults.data());

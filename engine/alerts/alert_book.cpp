@@ -1,5 +1,6 @@
 #include "alert_book.h"
 
+#include "detect/anomaly_events.h"
 #include "diagnose/root_cause.h"
 
 #include <algorithm>
@@ -366,6 +367,25 @@ void AlertBook::attach(Alert &alert, Incident &incident, std::string why)
 bool AlertBook::group(Alert &alert, bool mayOpen)
 {
     const Timestamp t = alert.startsAt;
+    // An estate-wide shift (many entities moving together) is a symptom of whatever is going on: it joins the incident
+    // that is active right now (the most recently active one), and opens one only when nothing else is.
+    if (alert.entity == kEstateEntity) {
+        Incident *current = nullptr;
+        for (Incident &incident : m_incidents) {
+            if (!incident.open() || incident.alerts.empty() || t - incident.lastActivity > m_options.groupWindow)
+                continue;
+            const bool active = std::any_of(incident.alerts.begin(), incident.alerts.end(), [&](std::int64_t id) {
+                const Alert *a = this->alert(id);
+                return a && a->active() && a->id != alert.id;
+            });
+            if (active && (!current || incident.lastActivity > current->lastActivity))
+                current = &incident;
+        }
+        if (current) {
+            attach(alert, *current, "joined incident " + std::to_string(current->id) + " (an estate-wide shift while it is active)");
+            return true;
+        }
+    }
     Incident *best = nullptr;
     double bestScore = -1;
     std::string bestWhy;
