@@ -1,5 +1,7 @@
 #include "diagnosis.h"
 
+#include "diagnose/evidence_text.h"
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -205,12 +207,14 @@ void enrichCandidates(std::vector<RcaCandidate> &candidates, const RcaInput &inp
         }
         top.correlation = bestR;
         top.lagSeconds = bestLag * step;
-        if (std::isfinite(bestR)) {
-            char buf[160];
-            std::snprintf(buf, sizeof buf, "; r = %.2f with %s %s", bestR, input.target.c_str(), symptom->name.c_str());
+        // Said only when it means something: a weak correlation reads like counter-evidence and is left out.
+        if (std::isfinite(bestR) && std::abs(bestR) >= 0.5) {
+            char buf[200];
+            std::snprintf(buf, sizeof buf, "; moves %s %s's %s (r = %.2f)", bestR > 0 ? "with" : "against", input.target.c_str(),
+                          humanMetricName(symptom->name).c_str(), bestR);
             top.text += buf;
-            if (bestLag > 0 && step > 0 && std::abs(bestR) >= 0.5) { // a lead only means something with a correlation
-                std::snprintf(buf, sizeof buf, ", leading by %.0f s", bestLag * step);
+            if (bestLag > 0 && step > 0) {
+                std::snprintf(buf, sizeof buf, ", %.0f s ahead of it", bestLag * step);
                 top.text += buf;
             }
         }

@@ -423,4 +423,13 @@ bool isAbnormal(const RcaEvidence &e, double minScore) {
     return true;
 }
 
+std::string humanFaultClass(std::string_view faultClass)
+{
+    std::string out(faultClass);
+    for (char &c : out)
+        if (c == '_')
+            c = ' ';
+    return out;
+}
+
 } // namespace Nocturne::Engine

@@ -56,4 +56,7 @@ std::string describeEvidence(const RcaEvidence &e, std::string_view entity = {})
 // work arriving) or a restart, as the ranker treats it. Events (kinds log, change and fabric) always count.
 bool isAbnormal(const RcaEvidence &e, double minScore = 4.0);
 
+// A fault class as people say it: "row_lock_contention" → "row lock contention".
+std::string humanFaultClass(std::string_view faultClass);
+
 } // namespace Nocturne::Engine

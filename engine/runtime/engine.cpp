@@ -627,6 +627,7 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
     input.symptomStart = inc->start;
     std::set<std::string> candidates(inc->entities.begin(), inc->entities.end());
     std::map<std::string, std::string> kinds;
+    std::set<std::string> callers; // entities a symptom can be walked down from: callers and services with instances
     {
         const TopologySnapshot graph = topology();
         for (const TopologyNode &n : graph.nodes)
@@ -640,8 +641,12 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
         // What a service depends on besides its callees: its instances, and the hosts they run on. They join the walk
         // as dependencies (no request rate), so a sick host under a slow service is found below it.
         std::map<std::string, std::vector<std::string>> dependsOn;
+        for (const TopologyEdge &e : graph.edges)
+            if (e.kind == TopologyEdgeKind::Calls)
+                callers.insert(e.from);
         for (const TopologyNode &n : graph.nodes)
             if (!n.parent.empty() && n.kind == TopologyNodeKind::Instance) {
+                callers.insert(n.parent);
                 dependsOn[n.parent].push_back(n.id);
                 input.calls.push_back({n.parent, n.id});
                 input.callRates.push_back(0);
@@ -712,9 +717,9 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
     }
     input.candidates.assign(candidates.begin(), candidates.end());
     input.alerting.assign(inc->entities.begin(), inc->entities.end());
-    // The symptom: the incident's most upstream entity on the dependency graph (calls, instances, hosts; no caller
-    // among the incident's entities), the one with most of the incident below it. Without dependencies among them (a
-    // fabric) there is none, and the ranking stands on the evidence alone.
+    // The symptom: the incident's most upstream caller or service (no caller among the incident's entities), the one
+    // with most of the incident below it along calls, instances and hosts. Without one (a fabric, a job's servers)
+    // there is none, and the ranking stands on the evidence alone.
     {
         std::map<std::string, std::vector<std::string>> callees;
         for (const auto &[from, to] : input.calls)
@@ -723,7 +728,7 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
         for (const std::string &e : inc->entities) {
             const bool called = std::any_of(input.calls.begin(), input.calls.end(),
                                             [&](const auto &c) { return c.second == e && inc->entities.count(c.first); });
-            if (called || !callees.count(e))
+            if (called || !callees.count(e) || !callers.count(e))
                 continue;
             std::set<std::string> seen{e};
             std::vector<std::string> stack{e};

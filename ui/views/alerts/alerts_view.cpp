@@ -27,6 +27,7 @@
 #include "models/alert_group_model.h"
 #include "models/alert_table_model.h"
 #include "runtime/engine.h"
+#include "diagnose/evidence_text.h"
 #include "shell/snapshot_hub.h"
 #include "theme/theme.h"
 
@@ -408,7 +409,7 @@ void AlertsView::renderWhy()
         for (std::size_t i = 0; i < m_causes->size() && i < 3; ++i) {
             const Engine::RcaCandidate &c = (*m_causes)[i];
             html += QStringLiteral("<li><b>%1</b> — %2, confidence %3 %<br>%4</li>")
-                        .arg(QString::fromStdString(c.entity).toHtmlEscaped(), QString::fromStdString(c.faultClass).toHtmlEscaped())
+                        .arg(QString::fromStdString(c.entity).toHtmlEscaped(), QString::fromStdString(Engine::humanFaultClass(c.faultClass)).toHtmlEscaped())
                         .arg(qRound(100 * c.confidence))
                         .arg(c.evidence.empty() ? QString() : QString::fromStdString(c.evidence.front().text).toHtmlEscaped());
         }

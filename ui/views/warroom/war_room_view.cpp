@@ -39,6 +39,7 @@
 #include <set>
 
 #include "runtime/engine.h"
+#include "diagnose/evidence_text.h"
 #include "shell/snapshot_hub.h"
 #include "theme/theme.h"
 #include "views/alerts/alerts_view.h"
@@ -447,7 +448,7 @@ void WarRoomView::renderCauses()
         auto *item = new QTreeWidgetItem(m_causeTree);
         item->setText(0, QStringLiteral("%1. %2").arg(i + 1).arg(QString::fromStdString(c.entity)));
         item->setData(0, Qt::UserRole, QString::fromStdString(c.entity));
-        item->setText(1, QString::fromStdString(c.faultClass));
+        item->setText(1, QString::fromStdString(Engine::humanFaultClass(c.faultClass)));
         item->setText(2, QStringLiteral("%1 %").arg(qRound(c.confidence * 100)));
         item->setTextAlignment(2, Qt::AlignRight | Qt::AlignVCenter);
         QFont bold = item->font(0);
@@ -527,7 +528,7 @@ void WarRoomView::selectCause(int index)
     if (m_selectedCause >= 0) {
         const auto &c = m_causes[std::size_t(m_selectedCause)];
         html += QStringLiteral("<b>%1</b> — %2, confidence %3 %<br>").arg(QString::fromStdString(c.entity).toHtmlEscaped(),
-                                                                            QString::fromStdString(c.faultClass).toHtmlEscaped())
+                                                                            QString::fromStdString(Engine::humanFaultClass(c.faultClass)).toHtmlEscaped())
                     .arg(qRound(c.confidence * 100));
         if (c.propagationPath.size() > 1)
             html += tr("Path: %1<br>").arg(pathText(c).toHtmlEscaped());
@@ -754,7 +755,7 @@ QString WarRoomView::reportHtml(const QString &imagePrefix, bool embed, std::vec
         const auto &c = m_causes[i];
         html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4 %</td><td>%5</td></tr>")
                     .arg(i + 1)
-                    .arg(QString::fromStdString(c.entity).toHtmlEscaped(), QString::fromStdString(c.faultClass).toHtmlEscaped())
+                    .arg(QString::fromStdString(c.entity).toHtmlEscaped(), QString::fromStdString(Engine::humanFaultClass(c.faultClass)).toHtmlEscaped())
                     .arg(qRound(c.confidence * 100))
                     .arg(pathText(c).toHtmlEscaped());
     }
@@ -763,7 +764,7 @@ QString WarRoomView::reportHtml(const QString &imagePrefix, bool embed, std::vec
         const auto &c = m_causes[i];
         html += QStringLiteral("<h3>%1. %2 (%3)</h3><ul>")
                     .arg(i + 1)
-                    .arg(QString::fromStdString(c.entity).toHtmlEscaped(), QString::fromStdString(c.faultClass).toHtmlEscaped());
+                    .arg(QString::fromStdString(c.entity).toHtmlEscaped(), QString::fromStdString(Engine::humanFaultClass(c.faultClass)).toHtmlEscaped());
         for (const auto &e : c.evidence)
             html += QStringLiteral("<li>%1</li>").arg(QString::fromStdString(e.text).toHtmlEscaped());
         if (!c.action.empty())
