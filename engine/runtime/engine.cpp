@@ -801,6 +801,7 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
         }
         if (fabric && !findings.empty()) {
             std::set<std::string> related(candidates.begin(), candidates.end());
+            std::set<std::string> fabricRoots, fabricVictims;
             for (const FabricEvidence &fe : fabricEvidence(findings, fabric.get(), evidenceFrom, evidenceTo)) {
                 auto it = std::find_if(ranked.begin(), ranked.end(), [&](const RcaCandidate &c) { return c.entity == fe.entity; });
                 if (it == ranked.end()) {
@@ -816,12 +817,22 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
                 e.rankScore = e.score;
                 if (fe.rootCandidate) {
                     it->score = std::max(it->score, e.score);
+                    fabricRoots.insert(it->entity);
                     it->evidence.insert(it->evidence.begin(), std::move(e));
                 } else {
-                    it->score *= 0.3;
+                    fabricVictims.insert(it->entity);
                     it->evidence.push_back(std::move(e));
                 }
             }
+            // The monitor localises faults on the fabric (an optic under its port's errors, a PFC origin among its
+            // victims): what it calls a victim or a symptom ranks below what it calls the origin.
+            double bestRoot = 0;
+            for (const RcaCandidate &c : ranked)
+                if (fabricRoots.count(c.entity) && !fabricVictims.count(c.entity))
+                    bestRoot = std::max(bestRoot, c.score);
+            for (RcaCandidate &c : ranked)
+                if (fabricVictims.count(c.entity) && !fabricRoots.count(c.entity))
+                    c.score = bestRoot > 0 ? std::min(c.score * 0.3, 0.5 * bestRoot) : c.score * 0.3;
             orderCandidates(ranked);
         }
     }
