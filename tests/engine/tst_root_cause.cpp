@@ -203,7 +203,7 @@ private Q_SLOTS:
         QCOMPARE(it->requestShare, 1.0); // both entries (gateway, web) reach it
         QVERIFY(std::abs(it->evidence.front().correlation) > 0.9);
         QCOMPARE(it->evidence.front().lagSeconds, 45.0); // 3 samples of 15 s
-        QVERIFY(it->evidence.front().text.find("leading by 45 s") != std::string::npos);
+        QVERIFY(it->evidence.front().text.find("45 s ahead of it") != std::string::npos);
     }
 
     void randomWalkConcentratesOnTheSource()
