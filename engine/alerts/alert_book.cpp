@@ -4,6 +4,7 @@
 #include "diagnose/root_cause.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -364,6 +365,20 @@ void AlertBook::attach(Alert &alert, Incident &incident, std::string why)
                                     + "): " + why);
 }
 
+// A component's own failure, which other entities' trouble does not cause: saturation (CPU, memory) and hardware
+// error counters (NVIDIA XID, ECC).
+bool AlertBook::ownFailureSignal(const Alert &alert)
+{
+    const std::string metric = labelValue(alert.labels, "metric").empty() ? alert.name : labelValue(alert.labels, "metric");
+    const std::string kind = metricKindOf(metric);
+    if (kind == "cpu" || kind == "mem")
+        return true;
+    std::string lower(metric);
+    for (char &c : lower)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
+    return lower.find("xid") != std::string::npos || lower.find("_ecc") != std::string::npos;
+}
+
 bool AlertBook::group(Alert &alert, bool mayOpen)
 {
     const Timestamp t = alert.startsAt;
@@ -392,8 +407,7 @@ bool AlertBook::group(Alert &alert, bool mayOpen)
     std::vector<Incident *> causeOf; // incidents in their opening burst to which this alert is a common dependency
     // A call edge's alert ("a->b", shown on its caller a) is about its callee: the trouble is b's or the way to b, and
     // a depends on b anyway. Relating it through b keeps a caller's alerts about two different callees apart.
-    const std::string kindOfMetric = metricKindOf(labelValue(alert.labels, "metric").empty() ? alert.name : labelValue(alert.labels, "metric"));
-    const bool resource = kindOfMetric == "cpu" || kindOfMetric == "mem";
+    const bool resource = ownFailureSignal(alert);
     std::string relateAs = alert.entity;
     if (const std::string edge = labelValue(alert.labels, "entity"); edge.find("->") != std::string::npos)
         relateAs = edge.substr(edge.find("->") + 2);
@@ -494,10 +508,7 @@ bool AlertBook::group(Alert &alert, bool mayOpen)
         if (resource && hops >= 0 && !asCause && via != relateAs) {
             const bool saturationHere = std::any_of(incident.alerts.begin(), incident.alerts.end(), [&](std::int64_t id) {
                 const Alert *a = this->alert(id);
-                if (!a)
-                    return false;
-                const std::string k = metricKindOf(labelValue(a->labels, "metric").empty() ? a->name : labelValue(a->labels, "metric"));
-                return k == "cpu" || k == "mem";
+                return a && ownFailureSignal(*a) && m_dependencies && m_dependencies(relateAs, a->entity) == 0;
             });
             if (!(hops == 0 && saturationHere))
                 continue;

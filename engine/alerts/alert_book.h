@@ -238,6 +238,7 @@ private:
     bool matchesAll(const std::vector<LabelMatcher> &matchers, const Alert &alert) const;
     // Joins the best related open incident; with mayOpen, opens a new one when none fits. True when attached.
     bool group(Alert &alert, bool mayOpen = true);
+    static bool ownFailureSignal(const Alert &alert);
     // The same trouble returns: a firing alert whose fingerprint belongs to an incident that resolved less than
     // reopenWindow ago (or is open and waiting out its hold-down) goes back to that incident, re-opening it; false:
     // nothing to re-open, group() decides.
