@@ -335,9 +335,9 @@ int runReplay(const QStringList &args)
         }
         std::sort(ms.begin(), ms.end());
         std::sort(answerSeconds.begin(), answerSeconds.end());
-        std::printf("rca faults=%zu with_incident=%zu top1=%zu top1_entity_and_class=%zu top3=%zu median_ms=%.1f "
+        std::printf("rca faults=%zu with_incident=%zu top1=%zu top3=%zu top1_entity_and_class=%zu median_ms=%.1f "
                     "median_incident_after_onset_s=%.0f\n",
-                    faults.size(), found, top1, top1Class, top3, ms.empty() ? 0.0 : ms[ms.size() / 2],
+                    faults.size(), found, top1, top3, top1Class, ms.empty() ? 0.0 : ms[ms.size() / 2],
                     answerSeconds.empty() ? 0.0 : answerSeconds[answerSeconds.size() / 2]);
     }
     printDetectionReport(engine.closedAnomalies(), engine.detection() ? engine.detection()->openEvents() : std::vector<AnomalyEvent>{},
