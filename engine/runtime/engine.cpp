@@ -156,11 +156,13 @@ void Engine::refreshAlertTopology()
     std::uint64_t version = 0;
     {
         std::lock_guard lock(m_graphMutex);
-        version = m_estateGraph.version();
+        version = m_estateGraph.version() * 1'000'003 + m_fabricGraph.version();
         if (version == m_topologyVersion.load())
             return;
         nodes = m_estateGraph.nodes();
         edges = m_estateGraph.edges();
+        nodes.insert(nodes.end(), m_fabricGraph.nodes().begin(), m_fabricGraph.nodes().end());
+        edges.insert(edges.end(), m_fabricGraph.edges().begin(), m_fabricGraph.edges().end());
     }
     auto distance = std::make_shared<TopologyDistance>(nodes, edges);
     std::lock_guard lock(m_alertMutex);

@@ -241,6 +241,8 @@ private:
     std::map<std::pair<std::string, std::string>, std::pair<SeriesId, SeriesId>> m_traceSeries; // guarded by m_traceMutex
     mutable std::mutex m_graphMutex;
     Topology m_estateGraph;                 // guarded by m_graphMutex
+    // The loaded fabric as graph elements, for alert grouping only (the topology view does not draw 50k ports).
+    Topology m_fabricGraph;                 // guarded by m_graphMutex
     mutable std::mutex m_fabricMutex;
     std::shared_ptr<const Fabric> m_fabric;                  // guarded by m_fabricMutex
     std::unique_ptr<FabricMonitor> m_fabricMonitor;          // guarded by m_fabricMutex

@@ -14,8 +14,63 @@ bool Engine::mitigateScenarioFault(const std::string &entity, bool undo)
     return true;
 }
 
+namespace {
+// The fabric's elements join the estate graph, so alerts on ports, optics, GPUs and jobs group and walk along it:
+// ports are parts of their switch or HCA, HCAs and GPUs parts of their server, cabled ports connect both ways, a GPU
+// sends through its HCA, servers are members of their jobs.
+void mergeFabric(Topology &graph, const Fabric &fabric, Timestamp now)
+{
+    const auto node = [&](const std::string &id, TopologyNodeKind kind, const std::string &parent) {
+        graph.addNode({id, kind, parent, "fabric", now, now}, now);
+    };
+    const auto edge = [&](const std::string &from, const std::string &to, TopologyEdgeKind kind) {
+        TopologyEdge e;
+        e.from = from;
+        e.to = to;
+        e.kind = kind;
+        e.source = "fabric";
+        e.lastSeen = now;
+        graph.addEdge(std::move(e), now);
+    };
+    for (const FabricServer &server : fabric.servers)
+        node(server.name, TopologyNodeKind::Host, {});
+    for (const FabricNode &n : fabric.nodes) {
+        const bool hca = n.tier == 0;
+        const std::string parent = hca && n.server >= 0 && std::size_t(n.server) < fabric.servers.size() ? fabric.servers[std::size_t(n.server)].name : std::string();
+        node(n.id, hca ? TopologyNodeKind::Link : TopologyNodeKind::Switch, parent);
+        for (int p : n.ports)
+            if (p >= 0 && std::size_t(p) < fabric.ports.size())
+                node(fabric.ports[std::size_t(p)].id, TopologyNodeKind::Link, n.id);
+    }
+    for (const FabricLink &link : fabric.links) {
+        if (link.a < 0 || link.b < 0 || std::size_t(link.a) >= fabric.ports.size() || std::size_t(link.b) >= fabric.ports.size())
+            continue;
+        edge(fabric.ports[std::size_t(link.a)].id, fabric.ports[std::size_t(link.b)].id, TopologyEdgeKind::ConnectsTo);
+        edge(fabric.ports[std::size_t(link.b)].id, fabric.ports[std::size_t(link.a)].id, TopologyEdgeKind::ConnectsTo);
+    }
+    for (const FabricGpu &gpu : fabric.gpus) {
+        const std::string server = gpu.server >= 0 && std::size_t(gpu.server) < fabric.servers.size() ? fabric.servers[std::size_t(gpu.server)].name : std::string();
+        node(gpu.id, TopologyNodeKind::Gpu, server);
+        if (gpu.hca >= 0 && std::size_t(gpu.hca) < fabric.nodes.size())
+            edge(gpu.id, fabric.nodes[std::size_t(gpu.hca)].id, TopologyEdgeKind::ConnectsTo);
+    }
+    for (const FabricJob &job : fabric.jobs) {
+        node(job.name, TopologyNodeKind::Other, {});
+        for (int server : job.servers)
+            if (server >= 0 && std::size_t(server) < fabric.servers.size())
+                edge(fabric.servers[std::size_t(server)].name, job.name, TopologyEdgeKind::MemberOf);
+    }
+}
+} // namespace
+
 void Engine::loadFabric(Fabric fabric)
 {
+    {
+        std::lock_guard lock(m_graphMutex);
+        m_fabricGraph = Topology();
+        mergeFabric(m_fabricGraph, fabric, m_clock.now());
+    }
+    refreshAlertTopology();
     std::lock_guard lock(m_fabricMutex);
     m_fabric = std::make_shared<const Fabric>(std::move(fabric));
     m_fabricMonitor = std::make_unique<FabricMonitor>(m_fabric);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <thread>
 
+#include "fabric/fabric.h"
 #include "runtime/engine.h"
 #include "scenario/scenario_library.h"
 #include "storage/event_store.h"
@@ -274,6 +275,48 @@ private Q_SLOTS:
         const auto again = restarted.diagnoseIncident(incidentId);
         QVERIFY(again && !again->empty());
         QCOMPARE(again->front().entity, firstCause);
+    }
+
+    void loadedFabricGroupsAlertsAcrossACable()
+    {
+        // A fabric loaded from a file (no scenario) joins the graph grouping reads: errors on both ends of one cable
+        // are one incident, explained by the cable.
+        const char *yaml = R"(switches: [{name: leaf-0}, {name: leaf-1}, {name: spine-0}]
+servers:
+  - {name: h0, gpus: 2, nics: [{name: eth0, rail: 0, switch: leaf-0, port: 1}, {name: eth1, rail: 1, switch: leaf-1, port: 1}]}
+  - {name: h1, gpus: 2, nics: [{name: eth0, rail: 0, switch: leaf-0, port: 2}, {name: eth1, rail: 1, switch: leaf-1, port: 2}]}
+links: [{a: leaf-0/p9, b: spine-0/p1}, {a: leaf-1/p9, b: spine-0/p2}]
+)";
+        auto fabric = importFabricYaml(yaml, "roce.yaml");
+        QVERIFY2(fabric.has_value(), fabric ? "" : fabric.error().toString().c_str());
+        Engine::Options options;
+        options.detection = false;
+        Engine engine(options);
+        engine.loadFabric(std::move(*fabric));
+        const Timestamp t0 = 1'700'000'000LL * kSecond;
+        const auto fire = [&](const std::string &entity, Timestamp ts) {
+            AlertInput alert;
+            alert.source = "test";
+            alert.name = "PortSymbolErrors";
+            alert.entity = entity;
+            alert.labels = {{"port", entity}};
+            alert.severity = AlertSeverity::Critical;
+            alert.ts = ts;
+            engine.ingestAlerts(std::span(&alert, 1));
+        };
+        fire("leaf-0/p09", t0);
+        fire("spine-0/p01", t0 + 10 * kSecond); // the other end of the cable
+        const auto incidents = engine.publishNow()->incidents;
+        QVERIFY(incidents);
+        std::map<std::string, std::int64_t> incidentOf;
+        for (const Incident &i : *incidents)
+            for (const std::string &e : i.entities)
+                incidentOf[e] = i.id;
+        QVERIFY(incidentOf.count("leaf-0/p09"));
+        QCOMPARE(incidentOf["spine-0/p01"], incidentOf["leaf-0/p09"]);
+        const auto incident = engine.incident(incidentOf["leaf-0/p09"]);
+        QVERIFY(incident && incident->explanations.size() == 2);
+        QVERIFY2(incident->explanations[1].find("depends on leaf-0/p09 (1 hop(s))") != std::string::npos, incident->explanations[1].c_str());
     }
 
     void tracesBecomeSelfTimeSeries()
