@@ -466,12 +466,12 @@ void applyFeedback(std::vector<RcaCandidate> &candidates, const RcaFeedback &fee
     for (RcaCandidate &c : candidates) {
         c.feedbackWeight = feedback.weight(c.entity, c.faultClass);
         c.score *= c.feedbackWeight;
-        // Within the walk's tiers a lone candidate would never move: a rejected one drops behind its tier's peers, a
-        // confirmed one moves ahead of them (tiers are spaced by two).
+        // Operators' verdicts outweigh the walk: a rejected candidate moves one step of tiers down, a confirmed one a
+        // step up (steps are two tiers, so an observer's odd tier stays odd and keeps its own penalty).
         if (c.feedbackWeight < 0.99)
-            c.tier += 1;
-        else if (c.feedbackWeight > 1.01 && c.tier > 0)
-            c.tier -= 1;
+            c.tier += 2;
+        else if (c.feedbackWeight > 1.01 && c.tier >= 2)
+            c.tier -= 2;
     }
     resort(candidates);
 }

@@ -106,8 +106,8 @@ private:
     std::map<std::pair<std::string, std::string>, Row> m_rows;
 };
 
-// Applies feedback weights, re-sorts (tier order from the walk is kept: weights re-rank candidates whose scores are
-// comparable, i.e. within 2× of each other) and recomputes confidences.
+// Applies feedback weights (a rejected candidate also moves a step of tiers down, a confirmed one a step up), re-orders
+// by score × tier weight and recomputes confidences.
 void applyFeedback(std::vector<RcaCandidate> &candidates, const RcaFeedback &feedback);
 
 } // namespace Nocturne::Engine

@@ -325,10 +325,13 @@ private Q_SLOTS:
         applyFeedback(again, feedback);
         QCOMPARE(again[0].entity, std::string("payment"));
         QVERIFY(again[0].confidence > again[1].confidence);
-        // Even alone in the walk's first tier, a rejected candidate drops behind its peers.
+        // Even alone in the walk's first tier, a rejected candidate drops behind a confirmed one a step below it, and
+        // a verdict never turns a real component into an observer (odd tiers carry the observer's penalty).
         ranked[0].tier = 0, ranked[1].tier = 2;
         applyFeedback(ranked, feedback);
         QCOMPARE(ranked[0].entity, std::string("payment"));
+        for (const RcaCandidate &c : ranked)
+            QCOMPARE(c.tier % 2, 0);
         RcaFeedback restored;
         restored.importRows(feedback.exportRows());
         QCOMPARE(restored.weight("mysql", "row_lock_contention"), 0.5);
