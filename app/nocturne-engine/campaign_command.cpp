@@ -4,7 +4,6 @@
 #include <QCommandLineParser>
 
 #include <algorithm>
-#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -35,6 +34,7 @@ struct CampaignOptions {
     Duration faultDuration = 0; // 0: 4–5 minutes, drawn per fault
     Duration history = 2 * kHour;
     int faultsPerRun = 30; // ≈ 4 simulated hours at the default spacing, like a default gpu-cluster replay
+    bool explain = false;  // also print the incidents that hold no fault's alert (noise), with why they opened
 };
 
 struct PlannedFault {
@@ -221,7 +221,7 @@ bool runCampaignSlice(const Scenario &base, const std::vector<PlannedFault> &pla
     totals.withFault += match.withFault;
     totals.pure += match.pure;
     totals.noiseOnly += match.noiseOnly;
-    if (std::getenv("NOCTURNE_CAMPAIGN_NOISE")) // development aid: what the noise-only incidents are
+    if (o.explain)
         for (std::size_t i = 0; i < incidents.size() && i < match.faultsOf.size(); ++i)
             if (match.faultsOf[i].empty())
                 if (const auto inc = engine.incident(incidents[i].id); inc && !inc->explanations.empty())
@@ -282,7 +282,9 @@ int runCampaign(const QStringList &args)
     parser.addOption({QStringLiteral("scenario"), QStringLiteral("Built-in scenario or .yaml file (its own faults are dropped)."),
                       QStringLiteral("name"), QStringLiteral("shop")});
     parser.addOption({QStringLiteral("faults"), QStringLiteral("Number of faults to inject."), QStringLiteral("n"), QStringLiteral("20")});
-    parser.addOption({QStringLiteral("explain"), QStringLiteral("With --report: for each missed root, the incident's entities and the first candidates' evidence.")});
+    parser.addOption({QStringLiteral("explain"),
+                      QStringLiteral("With --report: for each missed root, the incident's entities and the first candidates' evidence; and the "
+                                     "incidents that hold no fault's alert, with why they opened.")});
     parser.addOption({QStringLiteral("seed"), QStringLiteral("Seed of the fault schedule."), QStringLiteral("k"), QStringLiteral("1")});
     parser.addOption({QStringLiteral("concurrent"),
                       QStringLiteral("Share of faults (0–1) that start 1–2 minutes after the previous one, elsewhere in the estate."),
@@ -321,6 +323,7 @@ int runCampaign(const QStringList &args)
     o.faultsPerRun = parser.value(QStringLiteral("faults-per-run")).toInt(&ok);
     if (!ok || o.faultsPerRun < 1)
         return fail("--faults-per-run needs a positive number");
+    o.explain = parser.isSet(QStringLiteral("report")) && parser.isSet(QStringLiteral("explain"));
     auto duration = [&](const char *name, Duration &out, Duration minimum) {
         const auto parsed = parseDuration(parser.value(QString::fromLatin1(name)).toStdString());
         if (!parsed || *parsed < minimum)

@@ -93,6 +93,13 @@ Duration slaFor(AlertSeverity severity)
     return 24 * kHour;
 }
 
+std::string alertSubject(const Labels &labels, const std::string &entity)
+{
+    const std::string edge = labelValue(labels, "entity");
+    const auto arrow = edge.find("->");
+    return arrow == std::string::npos ? entity : edge.substr(arrow + 2);
+}
+
 std::string alertFingerprint(std::string_view name, const Labels &labels)
 {
     std::uint64_t h = 1469598103934665603ULL;
@@ -350,8 +357,8 @@ void AlertBook::attach(Alert &alert, Incident &incident, std::string why)
     alert.incidentId = incident.id;
     incident.alerts.push_back(alert.id);
     // A call edge's alert is about its callee and seen by its caller: the incident holds both.
-    if (const std::string edge = labelValue(alert.labels, "entity"); edge.find("->") != std::string::npos)
-        incident.entities.insert(edge.substr(edge.find("->") + 2));
+    if (const std::string subject = alertSubject(alert.labels, alert.entity); !subject.empty())
+        incident.entities.insert(subject);
     if (!alert.entity.empty())
         incident.entities.insert(alert.entity);
     incident.lastActivity = std::max(incident.lastActivity, alert.startsAt);
@@ -408,9 +415,7 @@ bool AlertBook::group(Alert &alert, bool mayOpen)
     // A call edge's alert ("a->b", shown on its caller a) is about its callee: the trouble is b's or the way to b, and
     // a depends on b anyway. Relating it through b keeps a caller's alerts about two different callees apart.
     const bool resource = ownFailureSignal(alert);
-    std::string relateAs = alert.entity;
-    if (const std::string edge = labelValue(alert.labels, "entity"); edge.find("->") != std::string::npos)
-        relateAs = edge.substr(edge.find("->") + 2);
+    const std::string relateAs = alertSubject(alert.labels, alert.entity);
     for (Incident &incident : m_incidents) {
         if (!incident.open() || incident.alerts.empty() || t - incident.start > m_options.maxAge)
             continue;
@@ -571,6 +576,7 @@ bool AlertBook::group(Alert &alert, bool mayOpen)
             other->alerts.clear();
             other->entities.clear();
             other->end = t;
+            ++m_closures;
             other->explanations.push_back("merged into incident " + std::to_string(best->id) + ": " + alert.entity + " is a dependency of both");
         }
         return true;
@@ -622,6 +628,7 @@ void AlertBook::advance(Timestamp now)
         });
         if (allResolved && now - quietSince >= m_options.resolveHoldDown) {
             incident.end = now;
+            ++m_closures;
             incident.resolvedBy.clear();
             incident.history.push_back({now, IncidentAction::AutoResolved, "system",
                                         "all " + std::to_string(incident.alerts.size()) + " alert(s) resolved, none fired again for "
@@ -783,6 +790,7 @@ Status AlertBook::mergeIncidents(std::int64_t into, std::int64_t from, const std
     target.start = std::min(target.start, source.start);
     source.alerts.clear();
     source.end = now;
+    ++m_closures;
     source.explanations.push_back("merged into incident " + std::to_string(into) + " by " + who);
     return {};
 }
@@ -980,6 +988,7 @@ Status AlertBook::resolveIncident(std::int64_t id, const std::string &who, const
         setState(active, AlertState::Resolved, who, note, now);
     }
     incident.end = now;
+    ++m_closures;
     incident.resolvedBy = who;
     incident.history.push_back({now, IncidentAction::Resolved, who, comment});
     return {};

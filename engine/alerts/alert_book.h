@@ -61,6 +61,10 @@ struct Alert {
     bool active() const { return state != AlertState::Resolved; }
 };
 
+// What an alert is about: a call edge's alert ("entity" label "a->b", shown on its caller a) is about its callee b;
+// any other alert about its entity.
+std::string alertSubject(const Labels &labels, const std::string &entity);
+
 // Alertmanager's identity of an alert: alertname + the sorted label set (64-bit FNV-1a, hex).
 std::string alertFingerprint(std::string_view name, const Labels &labels);
 
@@ -226,6 +230,8 @@ public:
     const std::vector<Incident> &incidents() const { return m_incidents; }
     const std::vector<Silence> &silences() const { return m_silences; }
     std::size_t openIncidents() const;
+    // Counts incidents closing (resolved, merged away): what watches for closed incidents looks only when it moved.
+    std::uint64_t closures() const { return m_closures; }
     double affinity(const std::string &a, const std::string &b) const;
 
 private:
@@ -260,6 +266,7 @@ private:
     std::vector<Incident> m_incidents; // id = index + 1
     std::map<std::pair<std::string, std::string>, double> m_affinity; // learnt from corrections, ordered pair
     Timestamp m_now = 0;
+    std::uint64_t m_closures = 0;
 };
 
 } // namespace Nocturne::Engine

@@ -597,10 +597,14 @@ std::string Engine::diagnosisFrozenBy(std::int64_t incidentId) const
 
 void Engine::freezeClosedIncidents()
 {
-    // Incidents that closed since the last tick get their diagnosis frozen now, while their evidence is in the store.
+    // Incidents that closed since the last look get their diagnosis frozen now, while their evidence is in the store.
+    // The book counts closures, so a tick without one costs a comparison.
     std::vector<std::int64_t> closed;
     {
         std::lock_guard alerts(m_alertMutex);
+        if (m_alertBook.closures() == m_closuresSeen)
+            return;
+        m_closuresSeen = m_alertBook.closures();
         std::lock_guard rca(m_rcaMutex);
         for (const Incident &i : m_alertBook.incidents())
             if (!i.open() && !i.archived && !i.alerts.empty() && m_clock.now() - i.end < kHour) {
@@ -609,8 +613,10 @@ void Engine::freezeClosedIncidents()
                     closed.push_back(i.id);
             }
     }
+    // One that cannot be ranked any more (its details archived) stays unfrozen: asking later ranks what is left.
     for (std::int64_t id : closed)
-        (void)diagnoseIncident(id);
+        if (auto ranked = diagnoseIncident(id); !ranked)
+            continue;
 }
 
 Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incident) const
@@ -669,16 +675,8 @@ Result<std::vector<RcaCandidate>> Engine::computeDiagnosis(const Incident &incid
         {
             std::lock_guard lock(m_alertMutex);
             for (std::int64_t id : inc->alerts)
-                if (const Alert *a = m_alertBook.alert(id)) {
-                    std::string seen;
-                    for (const Label &l : a->labels)
-                        if (l.name == "entity")
-                            seen = l.value;
-                    if (const auto arrow = seen.find("->"); arrow != std::string::npos)
-                        own.insert(seen.substr(arrow + 2));
-                    else if (!a->entity.empty())
-                        own.insert(a->entity);
-                }
+                if (const Alert *a = m_alertBook.alert(id); a && !alertSubject(a->labels, a->entity).empty())
+                    own.insert(alertSubject(a->labels, a->entity));
         }
         for (const std::string &e : inc->entities) {
             if (!own.count(e))

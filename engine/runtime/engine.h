@@ -268,6 +268,7 @@ private:
     mutable std::map<std::int64_t, FrozenRanking> m_frozenDiagnoses; // guarded by m_rcaMutex
     Result<std::vector<RcaCandidate>> computeDiagnosis(const Incident &incident) const;
     void freezeClosedIncidents();
+    std::uint64_t m_closuresSeen = 0; // AlertBook::closures() at the last freeze; guarded by m_alertMutex
     void freezeDiagnosis(std::int64_t incidentId, FrozenRanking frozen) const;
     std::unique_ptr<Scenario> m_scenario;
     std::unique_ptr<HealthEvaluator> m_health;
