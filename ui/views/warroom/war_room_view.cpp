@@ -399,10 +399,13 @@ void WarRoomView::renderHeader()
     }
     const Engine::Timestamp now = m_hub.engine().clock().now();
     const Engine::Timestamp end = inc->end ? inc->end : std::max(now, inc->lastActivity);
-    const Engine::HealthState state = inc->severity == Engine::AlertSeverity::Critical ? Engine::HealthState::Critical
+    // A closed incident reads as resolved first (green), with the severity it had.
+    const Engine::HealthState state = !inc->open()                                     ? Engine::HealthState::Ok
+                                    : inc->severity == Engine::AlertSeverity::Critical ? Engine::HealthState::Critical
                                     : inc->severity == Engine::AlertSeverity::High || inc->severity == Engine::AlertSeverity::Medium
                                         ? Engine::HealthState::Warning
                                         : Engine::HealthState::Ok;
+    const QString severity = inc->open() ? severityWord(inc->severity) : tr("RESOLVED (was %1)").arg(severityWord(inc->severity));
     const Theme &theme = Theme::current();
     QString sla;
     if (!inc->open())
@@ -418,7 +421,7 @@ void WarRoomView::renderHeader()
     }
     m_header->setText(QStringLiteral("<span style='color:%1'>%2 %3</span> &nbsp;<b>INC-%4</b> %5<br>"
                                      "<span style='font-size:small'>started %6 · %7%8 · %9 affected · %10 · %11 · %12 alerts</span>")
-                          .arg(theme.stateColor(state).name(), Theme::stateGlyph(state), severityWord(inc->severity))
+                          .arg(theme.stateColor(state).name(), Theme::stateGlyph(state), severity)
                           .arg(m_incident)
                           .arg(QString::fromStdString(inc->title).toHtmlEscaped(), timeOf(inc->start), durationOf(end - inc->start),
                                inc->open() ? tr(" and counting") : QString())
